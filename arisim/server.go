@@ -1,0 +1,361 @@
+package arisim
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowrunner/flowrunner/clock"
+)
+
+// DefaultAsteriskID is the asterisk_id (entity id) the simulator reports unless
+// Options.AsteriskID is set; it is the one in the captured traces.
+const DefaultAsteriskID = "02:fc:00:00:00:01"
+
+// Options configures a Server. The zero value is usable: real clock, no
+// authentication, built-in media durations.
+type Options struct {
+	// Clock drives all simulator time. Default clock.Real{}. With a shared
+	// *clock.Virtual, see the accounting rule in the package documentation.
+	Clock clock.Clock
+	// Username and Password are the ARI credentials (HTTP Basic auth, or the
+	// api_key=user:pass query parameter). Both empty: anything is accepted.
+	Username, Password string
+	// AsteriskID is the asterisk_id of events and the entity_id of
+	// /asterisk/info. Default DefaultAsteriskID.
+	AsteriskID string
+	// Media gives the duration of media URIs ("sound:hello-world"), overriding
+	// the built-in table.
+	Media map[string]time.Duration
+	// DefaultSoundDuration is the length of a sound: the tables do not know.
+	// Default 2s.
+	DefaultSoundDuration time.Duration
+	// MissingSounds lists media URIs that do not exist: playing them fails as
+	// on Asterisk. Sounds whose name contains "does-not-exist" are always
+	// missing.
+	MissingSounds []string
+	// Scripts are named scripted callers: originating to Local/<name>@<ctx>
+	// makes the ;2 half follow Scripts[name].
+	Scripts map[string]Script
+	// Dialplan adds or replaces dialplan contexts, each a list of applications
+	// in priority order, e.g. {"ivr": {"Answer()", "Wait(2)", "Hangup()"}}.
+	Dialplan map[string][]string
+	// Logger receives the simulator's diagnostics. Default: discard.
+	Logger *slog.Logger
+	// Observer, if set, is called for every transcript entry as it happens,
+	// in order, with the server's lock held: it must be quick and must not
+	// call the Server's methods.
+	Observer func(Entry)
+	// NoTranscript stops the server from keeping entries for Transcript (for
+	// long runs and benchmarks); Observer still sees them.
+	NoTranscript bool
+	// Faults injects misbehaviour; see Faults. It can be changed later with
+	// SetFaults.
+	Faults Faults
+}
+
+// Server is an ARI simulator. It is an http.Handler serving Asterisk's REST
+// API under /ari (the WebSocket at /ari/events) and the simulator's own
+// endpoints under /sim. All methods are safe for concurrent use.
+type Server struct {
+	clk      clock.Clock
+	log      *slog.Logger
+	user     string
+	pass     string
+	id       string // asterisk_id
+	media    mediaTable
+	scripts  map[string]Script
+	dialplan map[string][]dpStep
+	observer func(Entry)
+	keep     bool // keep transcript entries
+	start    time.Time
+	ari, sim *node
+	faults   atomic.Pointer[Faults]
+
+	mu          sync.Mutex // guards everything below
+	closed      bool
+	channels    map[string]*channel
+	apps        map[string]*app
+	playbacks   map[string]*playback
+	bridges     map[string]*bridge
+	liveRecs    map[string]*recording
+	storedRecs  map[string]*storedRecording
+	conns       map[*wsConn]struct{}
+	chanSeq     uint64
+	localSeq    uint32
+	liveCalls   int
+	inStasis    int
+	idle        chan struct{} // closed while no call is live
+	entries     []Entry
+	reqSeq      int
+}
+
+// New returns a Server ready to serve; stop it with Close.
+func New(opts Options) *Server {
+	s := &Server{
+		clk:        opts.Clock,
+		log:        opts.Logger,
+		user:       opts.Username,
+		pass:       opts.Password,
+		id:         opts.AsteriskID,
+		scripts:    opts.Scripts,
+		observer:   opts.Observer,
+		keep:       !opts.NoTranscript,
+		channels:   map[string]*channel{},
+		apps:       map[string]*app{},
+		playbacks:  map[string]*playback{},
+		bridges:    map[string]*bridge{},
+		liveRecs:   map[string]*recording{},
+		storedRecs: map[string]*storedRecording{},
+		conns:      map[*wsConn]struct{}{},
+		idle:       make(chan struct{}),
+	}
+	close(s.idle)
+	if s.clk == nil {
+		s.clk = clock.Real{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.id == "" {
+		s.id = DefaultAsteriskID
+	}
+	s.media = newMediaTable(opts.Media, opts.MissingSounds, opts.DefaultSoundDuration)
+	s.dialplan = builtinDialplan()
+	for ctx, apps := range opts.Dialplan {
+		s.dialplan[ctx] = parseDialplan(apps)
+	}
+	f := opts.Faults
+	s.faults.Store(&f)
+	s.start = s.clk.Now()
+	s.ari = newNode()
+	s.sim = newNode()
+	registerAsterisk(s.ari)
+	registerApplications(s.ari)
+	registerChannels(s.ari)
+	registerPlaybacks(s.ari)
+	registerBridges(s.ari)
+	registerRecordings(s.ari)
+	registerSim(s.sim)
+	return s
+}
+
+// Handler returns the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s }
+
+// Clock returns the clock the server runs on.
+func (s *Server) Clock() clock.Clock { return s.clk }
+
+// Close closes every WebSocket, stops all timers and makes further requests
+// fail with 503. Live channels stay as they are (Transcript and the counters
+// still read them).
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	for _, ch := range s.channels {
+		ch.stopTimersLocked()
+	}
+	for _, pb := range s.playbacks {
+		pb.stopTimer()
+	}
+	for _, r := range s.liveRecs {
+		r.stopTimer()
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// ServeHTTP serves ARI under /ari and the simulator endpoints under /sim.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := s.requestFault(r)
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if f.DropWebSocket {
+		s.DropWebSocket("")
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+
+	s.mu.Lock()
+	seq := s.logRequestLocked(r, body)
+	closed := s.closed
+	if f.Abort {
+		s.logFaultLocked("abort", r.Method+" "+r.URL.Path, nil)
+		s.mu.Unlock()
+		abort(w)
+		return
+	}
+	var rep reply
+	var tree *node
+	path := r.URL.Path
+	switch {
+	case closed:
+		rep = errReply(http.StatusServiceUnavailable, "Simulator closed")
+	case f.Status != 0:
+		msg := f.Message
+		if msg == "" {
+			msg = "Injected fault"
+		}
+		rep = errReply(f.Status, msg)
+	case !s.authorized(r):
+		rep = replyAuth
+	case path == "/ari/events":
+		s.mu.Unlock()
+		s.serveEvents(w, r, seq)
+		return
+	case strings.HasPrefix(path, "/ari/"):
+		tree, path = s.ari, path[len("/ari"):]
+	case strings.HasPrefix(path, "/sim/"):
+		tree, path = s.sim, path[len("/sim"):]
+	default:
+		rep = replyNoResource
+	}
+	if tree != nil {
+		n, vars := tree.match(path)
+		var h handlerFunc
+		switch {
+		case n == nil:
+			rep = replyNoResource
+		case n.methods[r.Method] == nil:
+			rep = replyBadMethod
+		default:
+			h = n.methods[r.Method]
+		}
+		if h != nil {
+			rq := &request{method: r.Method, vars: vars, query: r.URL.Query()}
+			if len(body) > 0 && body[0] == '{' {
+				if err := json.Unmarshal(body, &rq.body); err != nil {
+					rep = errReply(http.StatusBadRequest, "Error parsing request body")
+					h = nil
+				}
+			}
+			for h != nil {
+				rep = h(s, rq)
+				if rep.wait == nil {
+					break
+				}
+				wait, deadline := rep.wait, rep.deadline
+				s.mu.Unlock()
+				t := time.NewTimer(time.Until(deadline))
+				select {
+				case <-wait:
+				case <-t.C:
+				case <-r.Context().Done():
+				}
+				t.Stop()
+				s.mu.Lock()
+				if !time.Now().Before(deadline) || r.Context().Err() != nil {
+					rep = h(s, &request{method: rq.method, vars: rq.vars, query: withoutWait(rq.query)})
+					break
+				}
+			}
+		}
+	}
+	s.logResponseLocked(seq, rep)
+	s.mu.Unlock()
+	writeReply(w, rep)
+}
+
+func writeReply(w http.ResponseWriter, rep reply) {
+	h := w.Header()
+	h.Set("Server", "Asterisk/22.10.1")
+	if rep.status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Basic realm="Asterisk REST Interface"`)
+	}
+	if rep.body != nil {
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(rep.status)
+		_, _ = w.Write(rep.body)
+		return
+	}
+	w.WriteHeader(rep.status)
+}
+
+// abort closes the client's connection without an answer.
+func abort(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			_ = c.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// authorized checks Basic auth or the api_key query parameter.
+func (s *Server) authorized(r *http.Request) bool {
+	if s.user == "" && s.pass == "" {
+		return true
+	}
+	if u, p, ok := r.BasicAuth(); ok && s.credsOK(u, p) {
+		return true
+	}
+	if key := r.URL.Query().Get("api_key"); key != "" {
+		u, p, _ := strings.Cut(key, ":")
+		return s.credsOK(u, p)
+	}
+	return false
+}
+
+func (s *Server) credsOK(u, p string) bool {
+	return subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) == 1
+}
+
+// Live reports how many calls are live: a call is the channel or Local pair
+// one placement or originate created; it ends when all its channels are gone.
+func (s *Server) Live() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.liveCalls
+}
+
+// InStasis reports how many channels are in a Stasis application.
+func (s *Server) InStasis() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inStasis
+}
+
+// Done returns a channel closed when the channel with the given id has been
+// destroyed (at once if it does not exist).
+func (s *Server) Done(channelID string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.channels[channelID]; ch != nil {
+		return ch.done
+	}
+	return closedChan
+}
+
+// Idle returns a channel closed when no call is live. A call placed later
+// does not reopen it; ask again.
+func (s *Server) Idle() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.idle
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

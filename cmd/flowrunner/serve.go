@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/flowrunner/flowrunner/ariclient"
+	"github.com/flowrunner/flowrunner/engine"
+)
+
+const serveSynopsis = `serve [flags]
+
+Serves the flows in --flows to Asterisk over ARI. Each flow is reached by its
+name: as the Stasis application name, or as the first Stasis() argument of an
+application in --apps. Every flag has an environment variable equivalent
+(shown in brackets); flags win.`
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", serveSynopsis, stderr)
+	flowsDir := fs.String("flows", envDefault("FLOWRUNNER_FLOWS", "flows"), "directory of flow files [FLOWRUNNER_FLOWS]")
+	ariURL := fs.String("ari-url", envDefault("FLOWRUNNER_ARI_URL", "http://127.0.0.1:8088/ari"), "ARI base URL, http(s)://host:port/ari [FLOWRUNNER_ARI_URL]")
+	user := fs.String("ari-user", envDefault("FLOWRUNNER_ARI_USER", ""), "ARI user from ari.conf [FLOWRUNNER_ARI_USER]")
+	password := fs.String("ari-password", envDefault("FLOWRUNNER_ARI_PASSWORD", ""), "ARI password [FLOWRUNNER_ARI_PASSWORD]; prefer --ari-password-file")
+	passwordFile := fs.String("ari-password-file", envDefault("FLOWRUNNER_ARI_PASSWORD_FILE", ""), "file holding the ARI password [FLOWRUNNER_ARI_PASSWORD_FILE]")
+	apps := fs.String("apps", envDefault("FLOWRUNNER_APPS", ""), "comma-separated Stasis application names to register (default: the name of every flow) [FLOWRUNNER_APPS]")
+	unrouted := fs.String("unrouted", envDefault("FLOWRUNNER_UNROUTED", "continue"), "what to do with a call whose flow is unknown: continue (back to the dialplan) or hangup [FLOWRUNNER_UNROUTED]")
+	logFormat := fs.String("log-format", envDefault("FLOWRUNNER_LOG_FORMAT", "text"), "log format: text or json [FLOWRUNNER_LOG_FORMAT]")
+	logLevel := fs.String("log-level", envDefault("FLOWRUNNER_LOG_LEVEL", "info"), "log level: debug, info, warn, error [FLOWRUNNER_LOG_LEVEL]")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
+		return exitUsage
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	policy, err := parseUnrouted(*unrouted)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	pass, err := readPassword(*password, *passwordFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+
+	files, err := engine.FlowFiles(*flowsDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	reg, diags := engine.LoadFiles(files)
+	for _, d := range diags {
+		fmt.Fprintln(stderr, d.Error())
+	}
+	if reg == nil {
+		fmt.Fprintln(stderr, "serve: flows did not load; fix the errors above (flowrunner validate shows them too)")
+		return exitInvalid
+	}
+	appNames := splitList(*apps)
+	if len(appNames) == 0 {
+		appNames = reg.Names()
+	}
+
+	client, err := ariclient.New(ariclient.Options{
+		URL: *ariURL, Username: *user, Password: pass, Apps: appNames, Logger: log,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	defer client.Close()
+	eng := engine.New(engine.Config{ARI: client, Logger: log, Unrouted: policy})
+	defer eng.Close()
+	eng.SetFlows(reg)
+
+	log.Info("serving", "flows", strings.Join(reg.Names(), ","), "apps", strings.Join(appNames, ","), "ari_url", *ariURL)
+	if err := client.Run(ctx, eng); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("ari client stopped", "err", err)
+		return exitInvalid
+	}
+	log.Info("shutting down", "active_calls", eng.ActiveCalls())
+	return exitOK
+}
+
+func parseUnrouted(s string) (engine.UnroutedPolicy, error) {
+	switch s {
+	case "continue":
+		return engine.UnroutedContinue, nil
+	case "hangup":
+		return engine.UnroutedHangup, nil
+	}
+	return 0, fmt.Errorf("bad --unrouted %q: use continue or hangup", s)
+}
+
+// readPassword returns the password from the flag or, if set, the file (its
+// first line). Setting both is an error.
+func readPassword(password, file string) (string, error) {
+	if file == "" {
+		return password, nil
+	}
+	if password != "" {
+		return "", errors.New("set --ari-password or --ari-password-file, not both")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("reading the ARI password: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// usageError maps a flag parsing error to an exit code: --help is success.
+func usageError(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}

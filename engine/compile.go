@@ -1,0 +1,388 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"github.com/flowrunner/flowrunner/schema"
+)
+
+// DefaultPlayTimeout bounds the wait for PlaybackFinished when a play step sets
+// no timeout: Asterisk can lose the event (e.g. media of an unknown scheme).
+const DefaultPlayTimeout = 60 * time.Second
+
+// Compile turns a validated document into an immutable Flow. It compiles and
+// type-checks every expression against the flow's variables and the builtins
+// (caller, channel, call, args, digits, now()), and reports every problem with
+// its file:line:col. version identifies the source (a content hash).
+func Compile(doc *schema.Document, version string) (*Flow, schema.Diagnostics) {
+	c := &compiler{doc: doc, ids: map[string]int{}}
+	f := &Flow{
+		Name:        doc.Name.Value,
+		Description: doc.Description,
+		File:        doc.File,
+		Version:     version,
+		entry:       -1,
+		onHangup:    -1,
+		onError:     -1,
+	}
+	if doc.MaxDuration != nil {
+		f.MaxDuration = doc.MaxDuration.D
+	}
+	c.flow = f
+	c.declareVars()
+
+	// First pass: create states so gotos can be resolved by id.
+	for _, list := range doc.Sections() {
+		start := len(f.states)
+		for i, st := range list.Steps {
+			s := &state{
+				index:   len(f.states),
+				label:   st.Label(),
+				id:      st.ID,
+				section: list.Section,
+				pos:     st.Pos,
+				follow:  -1,
+			}
+			if i+1 < len(list.Steps) {
+				s.follow = s.index + 1
+			}
+			if st.ID != "" {
+				if _, dup := c.ids[st.ID]; !dup {
+					c.ids[st.ID] = s.index
+				}
+			}
+			f.states = append(f.states, s)
+		}
+		if len(list.Steps) > 0 {
+			switch list.Section {
+			case schema.SectionSteps:
+				f.entry = start
+			case schema.SectionOnHangup:
+				f.onHangup = start
+			case schema.SectionOnError:
+				f.onError = start
+			}
+		}
+	}
+	// Second pass: compile each step's action and transitions.
+	i := 0
+	for _, list := range doc.Sections() {
+		for _, st := range list.Steps {
+			c.compileStep(f.states[i], st)
+			i++
+		}
+	}
+	c.diags.Sort()
+	if c.diags.HasErrors() {
+		return nil, c.diags
+	}
+	return f, c.diags
+}
+
+type compiler struct {
+	doc   *schema.Document
+	flow  *Flow
+	ids   map[string]int
+	env   map[string]any
+	diags schema.Diagnostics
+}
+
+func (c *compiler) errorf(step *schema.Step, pos schema.Pos, format string, args ...any) {
+	d := schema.Diagnostic{
+		File: c.doc.File, Pos: pos, Flow: c.doc.Name.Value,
+		Severity: schema.SeverityError, Msg: fmt.Sprintf(format, args...),
+	}
+	if step != nil {
+		d.Step = step.Label()
+	}
+	c.diags = append(c.diags, d)
+}
+
+// declareVars builds the type environment: builtins, declared vars with the type
+// of their initial value, then vars first assigned by a set step, typed by the
+// assigned expression.
+func (c *compiler) declareVars() {
+	c.env = baseEnv()
+	c.flow.vars = make(map[string]any, len(c.doc.Vars))
+	for _, v := range c.doc.Vars {
+		if _, reserved := c.env[v.Name]; reserved {
+			continue // reported by schema.Validate
+		}
+		val := normalizeLiteral(v.Value)
+		c.env[v.Name] = val
+		c.flow.vars[v.Name] = val
+	}
+	for _, list := range c.doc.Sections() {
+		for _, st := range list.Steps {
+			if st.Set == nil {
+				continue
+			}
+			for _, a := range st.Set.Assignments {
+				if _, known := c.env[a.Name]; known {
+					continue
+				}
+				var zero any
+				if a.Expr != nil {
+					if p, err := expr.Compile(a.Expr.Src, c.exprOptions()...); err == nil {
+						if t := p.Node().Type(); t != nil && t.Kind() != reflect.Interface {
+							zero = reflect.Zero(t).Interface()
+						}
+					}
+				} else {
+					zero = zeroOf(normalizeLiteral(a.Literal))
+				}
+				c.env[a.Name] = zero
+				c.flow.vars[a.Name] = zero
+			}
+		}
+	}
+}
+
+func (c *compiler) exprOptions(extra ...expr.Option) []expr.Option {
+	return append([]expr.Option{expr.Env(c.env), expr.DisableBuiltin(envNow)}, extra...)
+}
+
+// compileExpr compiles src and maps expr's position to the file.
+func (c *compiler) compileExpr(step *schema.Step, e schema.Expr, extra ...expr.Option) *vm.Program {
+	p, err := expr.Compile(e.Src, c.exprOptions(extra...)...)
+	if err != nil {
+		pos, msg := exprErrorPos(e.Pos, err)
+		c.errorf(step, pos, "expression %q: %s", e.Src, msg)
+		return nil
+	}
+	return p
+}
+
+func exprErrorPos(base schema.Pos, err error) (schema.Pos, string) {
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		return base, err.Error()
+	}
+	pos := base
+	if fe.Line <= 1 {
+		pos.Col += fe.Column
+	} else {
+		pos.Line += fe.Line - 1
+		pos.Col = fe.Column + 1
+	}
+	return pos, fe.Message
+}
+
+func (c *compiler) compileTemplate(step *schema.Step, t schema.Template) template {
+	out := template{src: t.Src}
+	src := t.Src
+	off := 0
+	for {
+		i := strings.Index(src[off:], "${")
+		if i < 0 {
+			if off < len(src) {
+				out.parts = append(out.parts, templatePart{text: src[off:]})
+			}
+			return out
+		}
+		i += off
+		if i > off {
+			out.parts = append(out.parts, templatePart{text: src[off:i]})
+		}
+		end := matchBrace(src, i+2)
+		if end < 0 {
+			c.errorf(step, schema.Pos{Line: t.Pos.Line, Col: t.Pos.Col + i}, "unclosed ${ in %q", t.Src)
+			return out
+		}
+		e := schema.Expr{Src: src[i+2 : end], Pos: schema.Pos{Line: t.Pos.Line, Col: t.Pos.Col + i + 2}}
+		if strings.TrimSpace(e.Src) == "" {
+			c.errorf(step, e.Pos, "empty ${} in %q", t.Src)
+		} else if p := c.compileExpr(step, e); p != nil {
+			out.parts = append(out.parts, templatePart{program: p})
+		}
+		off = end + 1
+	}
+}
+
+// matchBrace returns the index of the } closing an interpolation whose body
+// starts at i, skipping nested braces and quoted strings, or -1.
+func matchBrace(s string, i int) int {
+	depth := 0
+	var quote byte
+	for ; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == '\\' {
+				i++
+			} else if ch == quote {
+				quote = 0
+			}
+		case ch == '"' || ch == '\'' || ch == '`':
+			quote = ch
+		case ch == '{':
+			depth++
+		case ch == '}':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		}
+	}
+	return -1
+}
+
+func (c *compiler) resolve(step *schema.Step, id string, pos schema.Pos) int {
+	if t, ok := c.ids[id]; ok {
+		return t
+	}
+	c.errorf(step, pos, "goto %q: no step has this id", id)
+	return -1
+}
+
+func (c *compiler) compileBranches(step *schema.Step, bs []schema.Branch) []branch {
+	out := make([]branch, 0, len(bs))
+	for _, b := range bs {
+		cb := branch{target: c.resolve(step, b.Goto, b.GotoPos)}
+		if b.When != nil {
+			cb.when = c.compileExpr(step, *b.When, expr.AsBool())
+		}
+		out = append(out, cb)
+	}
+	return out
+}
+
+func (c *compiler) compileStep(s *state, st *schema.Step) {
+	s.next = c.compileBranches(st, st.Next)
+	for _, o := range st.On {
+		oc, ok := parseOutcome(o.Name)
+		if !ok {
+			c.errorf(st, o.Pos, "unknown outcome %q", o.Name)
+			continue
+		}
+		s.on[oc] = c.compileBranches(st, o.Branches)
+	}
+	switch {
+	case st.Answer != nil:
+		s.kind = kindAnswer
+	case st.Play != nil:
+		s.kind = kindPlay
+		for _, m := range st.Play.Media {
+			s.media = append(s.media, c.compileTemplate(st, m))
+		}
+		s.interrupt = st.Play.Interrupt
+		s.playTimeout = DefaultPlayTimeout
+		if st.Play.Timeout != nil {
+			s.playTimeout = st.Play.Timeout.D
+		}
+	case st.Wait != nil:
+		s.kind = kindWait
+		s.wait = st.Wait.Duration.D
+	case st.Hangup != nil:
+		s.kind = kindHangup
+		s.reason = st.Hangup.Reason
+	case st.Set != nil:
+		s.kind = kindSet
+		for _, a := range st.Set.Assignments {
+			s.assigns = append(s.assigns, c.compileAssign(st, a))
+		}
+	case st.Log != nil:
+		s.kind = kindLog
+		s.message = c.compileTemplate(st, st.Log.Message)
+		s.level = parseLevel(st.Log.Level)
+	case st.Goto != nil:
+		s.kind = kindGoto
+		s.target = c.resolve(st, st.Goto.Target, st.Goto.TargetPos)
+	default:
+		c.errorf(st, st.Pos, "step has no action")
+	}
+}
+
+func (c *compiler) compileAssign(st *schema.Step, a schema.Assignment) assign {
+	out := assign{name: a.Name}
+	want := reflect.TypeOf(c.env[a.Name])
+	if a.Expr == nil {
+		out.literal = normalizeLiteral(a.Literal)
+		if got := reflect.TypeOf(out.literal); !assignable(got, want) {
+			c.errorf(st, a.NamePos, "cannot set %s (%s) to a %s", a.Name, typeName(want), typeName(got))
+		}
+		return out
+	}
+	out.program = c.compileExpr(st, *a.Expr)
+	if out.program != nil {
+		if got := out.program.Node().Type(); !assignable(got, want) {
+			c.errorf(st, a.Expr.Pos, "cannot set %s (%s) to %q, which is a %s", a.Name, typeName(want), a.Expr.Src, typeName(got))
+		}
+	}
+	return out
+}
+
+func assignable(got, want reflect.Type) bool {
+	if got == nil || want == nil || got.Kind() == reflect.Interface || want.Kind() == reflect.Interface {
+		return true
+	}
+	return got.AssignableTo(want)
+}
+
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return "nil"
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return "list"
+	case reflect.Map:
+		return "map"
+	case reflect.Float64:
+		return "float"
+	}
+	return t.String()
+}
+
+// normalizeLiteral maps YAML-decoded values to the types expressions use: all
+// integers become int, floats float64.
+func normalizeLiteral(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case uint64:
+		return int(x)
+	case float32:
+		return float64(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeLiteral(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeLiteral(e)
+		}
+		return out
+	}
+	return v
+}
+
+func zeroOf(v any) any {
+	if v == nil {
+		return nil
+	}
+	return reflect.Zero(reflect.TypeOf(v)).Interface()
+}
+
+func parseLevel(s string) slog.Level {
+	switch s {
+	case "debug":
+		return slog.LevelDebug
+	case "warn", "warning":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

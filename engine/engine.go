@@ -1,0 +1,310 @@
+package engine
+
+import (
+	"context"
+	"hash/maphash"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowrunner/flowrunner/clock"
+)
+
+// UnroutedPolicy says what to do with a call whose flow name matches no flow.
+type UnroutedPolicy uint8
+
+// Unrouted call policies.
+const (
+	// UnroutedContinue sends the call back to the dialplan at its next priority.
+	UnroutedContinue UnroutedPolicy = iota
+	// UnroutedHangup hangs the call up.
+	UnroutedHangup
+)
+
+// Config configures an Engine. ARI is required; everything else has a default.
+type Config struct {
+	ARI    ARI
+	Clock  clock.Clock  // default clock.Real{}
+	Logger *slog.Logger // default slog.Default()
+
+	Unrouted      UnroutedPolicy
+	StepBudget    int           // steps per call before it is ended; default 1000
+	ActionTimeout time.Duration // per REST action; default 10s
+	// HangupBudget bounds how long on_hangup may run; default 30s.
+	HangupBudget time.Duration
+	// EndGrace bounds the wait for StasisEnd once a call has nothing left to
+	// do, in case Asterisk never sends it; default 30s.
+	EndGrace time.Duration
+	Shards   int // default 4×GOMAXPROCS
+	// QueueLimit bounds each shard's queue of ARI events; default 65536.
+	QueueLimit int
+
+	// Trace, if set, is called for every step, outcome and call end, from the
+	// goroutine running the call. It must not block.
+	Trace func(TraceEvent)
+	// OnCallEnd, if set, is called once per call when it ends. It must not block.
+	OnCallEnd func(CallSummary)
+}
+
+// Engine runs calls: it receives ARI events (it is an EventSink), routes each to
+// its call in O(1), and runs every call's flow as a state machine. It is safe for
+// concurrent use.
+type Engine struct {
+	cfg   Config
+	ari   ARI
+	clock clock.Clock
+	log   *slog.Logger
+	now   func() time.Time
+
+	flows atomic.Pointer[Registry]
+
+	mu        sync.Mutex
+	calls     map[string]*Call // by channel id; guarded by mu
+	playbacks map[string]*Call // by playback id; guarded by mu
+
+	seed   maphash.Seed
+	shards []*shard
+	stop   chan struct{}
+	wg     sync.WaitGroup
+
+	stats Stats
+}
+
+// Stats are the engine's counters. Read them with Engine.Stats.
+type Stats struct {
+	EventsReceived       atomic.Uint64
+	EventsUnknownChannel atomic.Uint64
+	CallsStarted         atomic.Uint64
+	CallsEnded           atomic.Uint64
+	CallsUnrouted        atomic.Uint64
+	ActionErrors         atomic.Uint64
+	Panics               atomic.Uint64
+}
+
+// New creates an engine and starts its workers; stop them with Close.
+func New(cfg Config) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.StepBudget <= 0 {
+		cfg.StepBudget = 1000
+	}
+	if cfg.ActionTimeout <= 0 {
+		cfg.ActionTimeout = 10 * time.Second
+	}
+	if cfg.HangupBudget <= 0 {
+		cfg.HangupBudget = 30 * time.Second
+	}
+	if cfg.EndGrace <= 0 {
+		cfg.EndGrace = 30 * time.Second
+	}
+	if cfg.Shards <= 0 {
+		cfg.Shards = 4 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.QueueLimit <= 0 {
+		cfg.QueueLimit = 65536
+	}
+	e := &Engine{
+		cfg:       cfg,
+		ari:       cfg.ARI,
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		now:       cfg.Clock.Now,
+		calls:     make(map[string]*Call),
+		playbacks: make(map[string]*Call),
+		seed:      maphash.MakeSeed(),
+		stop:      make(chan struct{}),
+	}
+	e.flows.Store(&Registry{byName: map[string]*Flow{}})
+	for range cfg.Shards {
+		s := newShard(e, cfg.QueueLimit)
+		e.shards = append(e.shards, s)
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			s.run(e.stop)
+		}()
+	}
+	return e
+}
+
+// SetFlows swaps the set of flows new calls are routed to. Calls already
+// running keep the flow version they started with.
+func (e *Engine) SetFlows(r *Registry) { e.flows.Store(r) }
+
+// Flows returns the current registry.
+func (e *Engine) Flows() *Registry { return e.flows.Load() }
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() *Stats { return &e.stats }
+
+// ActiveCalls returns the number of calls in progress.
+func (e *Engine) ActiveCalls() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.calls)
+}
+
+// Close stops the workers. Calls still in progress are abandoned; callers that
+// want them to finish wait for ActiveCalls to reach zero first.
+func (e *Engine) Close() {
+	select {
+	case <-e.stop:
+		return
+	default:
+	}
+	close(e.stop)
+	e.wg.Wait()
+}
+
+func (e *Engine) shardFor(channelID string) *shard {
+	return e.shards[maphash.String(e.seed, channelID)%uint64(len(e.shards))]
+}
+
+// post queues work for a call, holding the clock until it is processed.
+func (e *Engine) post(it item, wait bool) {
+	e.clock.Hold()
+	it.call.shard.push(it, wait)
+}
+
+// HandleEvent routes one ARI event to its call. Events for channels and
+// playbacks the engine does not know (such as the other half of a Local
+// channel) are counted and dropped.
+func (e *Engine) HandleEvent(ev *Event) {
+	e.stats.EventsReceived.Add(1)
+	if ev.Type == EventStasisStart {
+		e.startCall(ev)
+		return
+	}
+	e.mu.Lock()
+	var c *Call
+	switch ev.Type {
+	case EventPlaybackStarted, EventPlaybackContinuing, EventPlaybackFinished:
+		c = e.playbacks[ev.PlaybackID]
+	default:
+		c = e.calls[ev.ChannelID]
+	}
+	e.mu.Unlock()
+	if c == nil {
+		e.stats.EventsUnknownChannel.Add(1)
+		return
+	}
+	e.post(item{call: c, kind: itemEvent, ev: ev}, true)
+}
+
+// Connected reconciles the calls of app with the channels Asterisk still has
+// after a (re)connect: calls whose channel is gone end as if the caller hung up.
+func (e *Engine) Connected(app string, liveChannels []string) {
+	live := make(map[string]struct{}, len(liveChannels))
+	for _, id := range liveChannels {
+		live[id] = struct{}{}
+	}
+	var gone []*Call
+	e.mu.Lock()
+	for id, c := range e.calls {
+		if _, ok := live[id]; !ok && c.app == app {
+			gone = append(gone, c)
+		}
+	}
+	e.mu.Unlock()
+	e.log.Info("ari connected", "app", app, "live_channels", len(liveChannels), "calls_vanished", len(gone))
+	for _, c := range gone {
+		e.post(item{call: c, kind: itemVanish}, false)
+	}
+}
+
+// Disconnected logs the loss of app's event stream; calls keep their state
+// until the reconnect's resync.
+func (e *Engine) Disconnected(app string, err error) {
+	e.log.Warn("ari disconnected", "app", app, "err", err)
+}
+
+func (e *Engine) startCall(ev *Event) {
+	flow, name := e.route(ev)
+	if flow == nil {
+		e.stats.CallsUnrouted.Add(1)
+		e.unrouted(ev, name)
+		return
+	}
+	c := newCall(e, ev, flow)
+	e.mu.Lock()
+	if _, dup := e.calls[ev.ChannelID]; dup {
+		e.mu.Unlock()
+		e.log.Warn("StasisStart for a channel already in a call", "channel_id", ev.ChannelID)
+		return
+	}
+	e.calls[ev.ChannelID] = c
+	e.mu.Unlock()
+	e.stats.CallsStarted.Add(1)
+	e.post(item{call: c, kind: itemStart, ev: ev}, true)
+}
+
+// route picks the flow for a new call: the first Stasis() argument if it names
+// a flow, otherwise the application name.
+func (e *Engine) route(ev *Event) (*Flow, string) {
+	r := e.flows.Load()
+	if len(ev.Args) > 0 {
+		if f := r.Lookup(ev.Args[0]); f != nil {
+			return f, ev.Args[0]
+		}
+	}
+	name := ev.Application
+	if len(ev.Args) > 0 && ev.Args[0] != "" {
+		name = ev.Args[0] + `" or "` + ev.Application
+	}
+	return r.Lookup(ev.Application), name
+}
+
+// unrouted sends a call with no flow back to the dialplan or hangs it up, so
+// it never stays in Stasis.
+func (e *Engine) unrouted(ev *Event, name string) {
+	policy := "continue"
+	if e.cfg.Unrouted == UnroutedHangup {
+		policy = "hangup"
+	}
+	e.log.Warn("no flow for call", "flow", name, "channel_id", ev.ChannelID, "policy", policy)
+	e.clock.Hold()
+	go func() {
+		defer e.clock.Release()
+		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ActionTimeout)
+		defer cancel()
+		var err error
+		if e.cfg.Unrouted == UnroutedHangup {
+			err = e.ari.Hangup(ctx, ev.ChannelID, "normal")
+		} else {
+			err = e.ari.Continue(ctx, ev.ChannelID, DialplanTarget{})
+		}
+		if err != nil && !IsNotFound(err) {
+			e.stats.ActionErrors.Add(1)
+			e.log.Error("unrouted call", "channel_id", ev.ChannelID, "policy", policy, "err", err)
+		}
+	}()
+}
+
+func (e *Engine) registerPlayback(id string, c *Call) {
+	e.mu.Lock()
+	e.playbacks[id] = c
+	e.mu.Unlock()
+}
+
+func (e *Engine) unregisterPlayback(id string) {
+	e.mu.Lock()
+	delete(e.playbacks, id)
+	e.mu.Unlock()
+}
+
+func (e *Engine) unregisterCall(c *Call) {
+	e.mu.Lock()
+	if e.calls[c.id] == c {
+		delete(e.calls, c.id)
+	}
+	if c.playbackID != "" {
+		delete(e.playbacks, c.playbackID)
+	}
+	e.mu.Unlock()
+}

@@ -1,0 +1,153 @@
+// Package enginetest provides a hand-written fake of the engine's ARI port, for
+// tests that drive the engine with events directly, without HTTP.
+package enginetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowrunner/flowrunner/clock"
+	"github.com/flowrunner/flowrunner/engine"
+)
+
+// Action is one call the engine made on the fake.
+type Action struct {
+	Op       string // answer, play, stop, hangup, continue
+	Channel  string
+	Playback string
+	Media    []string
+	Reason   string
+	Target   engine.DialplanTarget
+}
+
+// String renders the action compactly, e.g. `play 1.1 [sound:hello-world]`.
+func (a Action) String() string {
+	switch a.Op {
+	case "play":
+		return fmt.Sprintf("play %s %v", a.Channel, a.Media)
+	case "stop":
+		return "stop " + a.Playback
+	case "hangup":
+		return fmt.Sprintf("hangup %s %s", a.Channel, a.Reason)
+	case "continue":
+		return "continue " + a.Channel
+	}
+	return a.Op + " " + a.Channel
+}
+
+// FakeARI records every action and answers with the error the test chose for
+// that operation (nil by default). It is safe for concurrent use.
+//
+// With a virtual clock, the test plays Asterisk, so time must not pass while the
+// test is deciding what Asterisk does next: the test holds the clock whenever
+// it is active. NewFakeARI takes that hold; each recorded action comes with a
+// new hold, and Next releases the previous one before it waits, so virtual time
+// passes only while the test waits for the engine's next action.
+type FakeARI struct {
+	t       testing.TB
+	clock   clock.Clock
+	actions chan Action
+
+	mu   sync.Mutex
+	errs map[string]error // by op
+}
+
+// NewFakeARI returns a fake whose actions the test reads with Next. It holds
+// clk on behalf of the test (see FakeARI).
+func NewFakeARI(t testing.TB, clk clock.Clock) *FakeARI {
+	clk.Hold()
+	return &FakeARI{t: t, clock: clk, actions: make(chan Action, 1024), errs: map[string]error{}}
+}
+
+// Idle lets virtual time pass until f returns, then holds the clock again.
+func (f *FakeARI) Idle(wait func()) {
+	f.clock.Release()
+	defer f.clock.Hold()
+	wait()
+}
+
+// FailWith makes every later call of op return err.
+func (f *FakeARI) FailWith(op string, err error) {
+	f.mu.Lock()
+	f.errs[op] = err
+	f.mu.Unlock()
+}
+
+func (f *FakeARI) record(a Action) error {
+	f.clock.Hold() // handed to the test with the action
+	f.actions <- a
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.errs[a.Op]
+}
+
+// Next returns the next action, failing the test if none comes within 5 s of
+// wall time (a guard against a hung engine, not a timing assertion).
+func (f *FakeARI) Next() Action {
+	f.t.Helper()
+	f.clock.Release()
+	select {
+	case a := <-f.actions:
+		return a
+	case <-time.After(5 * time.Second):
+		f.t.Fatalf("no ARI action from the engine")
+		return Action{}
+	}
+}
+
+// Expect reads the next action and checks that its String() starts with want.
+func (f *FakeARI) Expect(want string) Action {
+	f.t.Helper()
+	a := f.Next()
+	if !strings.HasPrefix(a.String(), want) {
+		f.t.Fatalf("next ARI action = %q, want %q", a.String(), want)
+	}
+	return a
+}
+
+// Answer records an answer.
+func (f *FakeARI) Answer(_ context.Context, ch string) error {
+	return f.record(Action{Op: "answer", Channel: ch})
+}
+
+// Play records a play.
+func (f *FakeARI) Play(_ context.Context, ch, pb string, media []string) error {
+	return f.record(Action{Op: "play", Channel: ch, Playback: pb, Media: media})
+}
+
+// StopPlayback records a stop.
+func (f *FakeARI) StopPlayback(_ context.Context, pb string) error {
+	return f.record(Action{Op: "stop", Playback: pb})
+}
+
+// Hangup records a hangup.
+func (f *FakeARI) Hangup(_ context.Context, ch, reason string) error {
+	return f.record(Action{Op: "hangup", Channel: ch, Reason: reason})
+}
+
+// Continue records a continue.
+func (f *FakeARI) Continue(_ context.Context, ch string, to engine.DialplanTarget) error {
+	return f.record(Action{Op: "continue", Channel: ch, Target: to})
+}
+
+// NopARI accepts every action and does nothing: for benchmarks.
+type NopARI struct{}
+
+// Answer does nothing.
+func (NopARI) Answer(context.Context, string) error { return nil }
+
+// Play does nothing.
+func (NopARI) Play(context.Context, string, string, []string) error { return nil }
+
+// StopPlayback does nothing.
+func (NopARI) StopPlayback(context.Context, string) error { return nil }
+
+// Hangup does nothing.
+func (NopARI) Hangup(context.Context, string, string) error { return nil }
+
+// Continue does nothing.
+func (NopARI) Continue(context.Context, string, engine.DialplanTarget) error { return nil }

@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/flowrunner/flowrunner/schema"
+)
+
+// IsFlowFile reports whether name is a flow file: *.yaml or *.yml, but not a
+// flow test (*.test.yaml, *.test.yml).
+func IsFlowFile(name string) bool {
+	ext := filepath.Ext(name)
+	if ext != ".yaml" && ext != ".yml" {
+		return false
+	}
+	return !strings.HasSuffix(strings.TrimSuffix(name, ext), ".test")
+}
+
+// FlowFiles expands paths into flow files: a file is taken as it is, a directory
+// is walked recursively for flow files (see IsFlowFile), skipping hidden
+// entries such as Kubernetes' ..data. The result is sorted and without duplicates.
+func FlowFiles(paths ...string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			add(p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
+				if IsFlowFile(d.Name()) {
+					add(path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// LoadFiles loads each file with LoadFile and builds a registry of the flows
+// that loaded. Diagnostics of all files come back sorted; the registry is nil
+// if any file failed or two flows share a name.
+func LoadFiles(files []string) (*Registry, schema.Diagnostics) {
+	var flows []*Flow
+	var diags schema.Diagnostics
+	for _, f := range files {
+		flow, d := LoadFile(f)
+		diags = append(diags, d...)
+		if flow != nil {
+			flows = append(flows, flow)
+		}
+	}
+	diags.Sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	reg, err := NewRegistry(flows...)
+	if err != nil {
+		diags = append(diags, schema.Diagnostic{File: files[0], Severity: schema.SeverityError, Msg: err.Error()})
+		return nil, diags
+	}
+	if reg.Len() == 0 {
+		diags = append(diags, schema.Diagnostic{File: strings.Join(files, ","), Severity: schema.SeverityError, Msg: "no flow files found"})
+		return nil, diags
+	}
+	return reg, diags
+}

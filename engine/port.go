@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ARI is the narrow set of Asterisk actions the engine issues. The engine calls
+// these methods from its own bounded executor, never from event handling, and
+// always with a context that carries a deadline. Implementations must be safe for
+// concurrent use and must return an *ActionError for responses Asterisk rejected.
+type ARI interface {
+	// Answer answers the channel (POST /channels/{id}/answer).
+	Answer(ctx context.Context, channelID string) error
+	// Play starts media on the channel under the caller-chosen playbackID
+	// (POST /channels/{id}/play/{playbackId}); several media play in order as
+	// one playback.
+	Play(ctx context.Context, channelID, playbackID string, media []string) error
+	// StopPlayback stops a playback (DELETE /playbacks/{id}).
+	StopPlayback(ctx context.Context, playbackID string) error
+	// Hangup hangs up the channel with an ARI reason such as "normal" or "busy"
+	// (DELETE /channels/{id}?reason=).
+	Hangup(ctx context.Context, channelID, reason string) error
+	// Continue sends the channel back to the dialplan
+	// (POST /channels/{id}/continue); empty fields keep the channel's own.
+	Continue(ctx context.Context, channelID string, to DialplanTarget) error
+}
+
+// DialplanTarget is where Continue sends a channel.
+type DialplanTarget struct {
+	Context   string
+	Extension string
+	Priority  int // 0 means the next priority
+}
+
+// ActionError is an ARI request that Asterisk answered with an error status.
+type ActionError struct {
+	Op      string // e.g. "play"
+	Status  int    // HTTP status
+	Message string // Asterisk's message
+}
+
+func (e *ActionError) Error() string {
+	return fmt.Sprintf("ari %s: %d %s", e.Op, e.Status, e.Message)
+}
+
+// IsNotFound reports whether err says the channel, playback or other object no
+// longer exists (HTTP 404); for hangup and stop that means the work is done.
+func IsNotFound(err error) bool {
+	var ae *ActionError
+	return errors.As(err, &ae) && ae.Status == 404
+}
+
+// EventType is the closed set of ARI events the engine acts on.
+type EventType uint8
+
+// The events the engine consumes. Adapters translate Asterisk's JSON events into
+// these and drop (and count) the rest.
+const (
+	EventUnknown EventType = iota
+	EventStasisStart
+	EventStasisEnd
+	EventChannelStateChange
+	EventChannelDtmfReceived
+	EventChannelHangupRequest
+	EventChannelDestroyed
+	EventPlaybackStarted
+	EventPlaybackContinuing
+	EventPlaybackFinished
+)
+
+var eventTypeNames = [...]string{
+	EventUnknown:              "Unknown",
+	EventStasisStart:          "StasisStart",
+	EventStasisEnd:            "StasisEnd",
+	EventChannelStateChange:   "ChannelStateChange",
+	EventChannelDtmfReceived:  "ChannelDtmfReceived",
+	EventChannelHangupRequest: "ChannelHangupRequest",
+	EventChannelDestroyed:     "ChannelDestroyed",
+	EventPlaybackStarted:      "PlaybackStarted",
+	EventPlaybackContinuing:   "PlaybackContinuing",
+	EventPlaybackFinished:     "PlaybackFinished",
+}
+
+// String returns the ARI name of the event type.
+func (t EventType) String() string {
+	if int(t) < len(eventTypeNames) {
+		return eventTypeNames[t]
+	}
+	return fmt.Sprintf("EventType(%d)", t)
+}
+
+// ParseEventType maps an ARI event name to its EventType, or EventUnknown.
+func ParseEventType(name string) EventType {
+	for i, n := range eventTypeNames {
+		if n == name && i != int(EventUnknown) {
+			return EventType(i)
+		}
+	}
+	return EventUnknown
+}
+
+// Event is one ARI event, reduced to what the engine needs. Which fields are set
+// depends on Type.
+type Event struct {
+	Type        EventType
+	Time        time.Time
+	Application string // the Stasis app the event was delivered to
+	ChannelID   string // the channel the event is about (playback events: from target_uri)
+	PlaybackID  string // playback events
+	// PlaybackState is "playing", "continuing", "done" or "failed".
+	PlaybackState string
+	MediaURI      string
+	Digit         string // ChannelDtmfReceived
+	Cause         int    // ChannelHangupRequest, ChannelDestroyed
+	Args          []string
+	Channel       ChannelInfo // StasisStart, ChannelStateChange
+}
+
+// ChannelInfo is the channel snapshot carried by StasisStart and state changes.
+type ChannelInfo struct {
+	Name         string
+	State        string // "Ring", "Up", "Down", ...
+	CallerName   string
+	CallerNumber string
+	Language     string
+	Context      string
+	Extension    string
+	Priority     int
+}
+
+// EventSink receives what an ARI connection delivers. The engine implements it;
+// adapters call it from their read loop. HandleEvent must not block for long:
+// the engine queues the event and returns.
+type EventSink interface {
+	// HandleEvent delivers one event.
+	HandleEvent(ev *Event)
+	// Connected is called after every (re)connect, once the adapter has
+	// resynchronised: liveChannels are the channel ids Asterisk reports in
+	// the application (GET /applications/{app}). The engine ends calls whose
+	// channel is not among them.
+	Connected(app string, liveChannels []string)
+	// Disconnected is called when the event stream of app is lost.
+	Disconnected(app string, err error)
+}
+
+func isStatus(err error, status int) bool {
+	var ae *ActionError
+	return errors.As(err, &ae) && ae.Status == status
+}

@@ -1,0 +1,196 @@
+package schema
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// rawSchema returns flow.schema.json as plain JSON values.
+func rawSchema(t *testing.T) (root, defs map[string]any) {
+	t.Helper()
+	if err := json.Unmarshal(FlowSchemaJSON, &root); err != nil {
+		t.Fatal(err)
+	}
+	return root, root["$defs"].(map[string]any)
+}
+
+func propertyNames(s map[string]any) []string {
+	props, _ := s["properties"].(map[string]any)
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+// TestSchemaMatchesDecoder keeps flow.schema.json and the Go side of the
+// language in step: the keys of every object, the actions and their outcomes,
+// and the lists and patterns both state.
+func TestSchemaMatchesDecoder(t *testing.T) {
+	root, defs := rawSchema(t)
+	def := func(name string) map[string]any {
+		if name == "flow" {
+			return root
+		}
+		d, ok := defs[name].(map[string]any)
+		if !ok {
+			t.Fatalf("no $defs/%s", name)
+		}
+		return d
+	}
+
+	// Every object with keys, and the decoder's table for it.
+	objects := []string{"flow", "step", "playOptions", "hangup", "logOptions", "branch", "answer"}
+	for _, name := range objects {
+		got, want := sortedCopy(keysOf(name)), propertyNames(def(name))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: decoder knows %v, schema has %v", name, got, want)
+		}
+	}
+	for name, d := range defs {
+		if _, ok := d.(map[string]any)["properties"]; ok && !slices.Contains(objects, name) && !strings.HasSuffix(name, "Outcomes") {
+			t.Errorf("$defs/%s has properties the test does not compare with a decoder table", name)
+		}
+	}
+
+	// Actions: one oneOf entry, one if/then and one outcome set each.
+	step := def("step")
+	var oneOf []string
+	for _, alt := range step["oneOf"].([]any) {
+		oneOf = append(oneOf, strs(alt.(map[string]any)["required"])...)
+	}
+	if !slices.Equal(oneOf, ActionNames()) {
+		t.Errorf("step oneOf requires %v, actions are %v", oneOf, ActionNames())
+	}
+	for _, entry := range step["allOf"].([]any) {
+		e := entry.(map[string]any)
+		name := strs(e["if"].(map[string]any)["required"])[0]
+		ref := e["then"].(map[string]any)["properties"].(map[string]any)["on"].(map[string]any)["$ref"].(string)
+		outcomes := propertyNames(def(strings.TrimPrefix(ref, "#/$defs/")))
+		if want := sortedCopy(Outcomes(name)); !slices.Equal(outcomes, want) {
+			t.Errorf("%s: schema outcomes %v (%s), decoder %v", name, outcomes, ref, want)
+		}
+		oneOf = slices.DeleteFunc(oneOf, func(s string) bool { return s == name })
+	}
+	if len(oneOf) > 0 {
+		t.Errorf("actions without an if/then for their outcomes: %v", oneOf)
+	}
+	for _, a := range actions {
+		if _, ok := defs[a.name]; !ok {
+			t.Errorf("action %s has no $defs/%s", a.name, a.name)
+		}
+	}
+
+	// Lists and patterns stated twice.
+	prop := func(d, p string) map[string]any {
+		return def(d)["properties"].(map[string]any)[p].(map[string]any)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"reserved names", strs(def("varName")["not"].(map[string]any)["enum"]), ReservedNames},
+		{"hangup reasons", strs(prop("hangup", "reason")["enum"]), HangupReasons},
+		{"log levels", strs(prop("logOptions", "level")["enum"]), LogLevels},
+		{"media pattern", def("media")["pattern"], "^(" + strings.Join(MediaSchemes, "|") + "):.+"},
+		{"duration pattern", def("duration")["pattern"], durationRE.String()},
+		{"step id pattern", def("stepId")["pattern"], stepIDRE.String()},
+		{"variable name pattern", def("varName")["pattern"], varNameRE.String()},
+		{"interrupt pattern", prop("playOptions", "interrupt")["pattern"], dtmfRE.String()},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: schema %v, Go %v", c.what, c.got, c.want)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	if s == nil {
+		s = []string{}
+	}
+	return s
+}
+
+// TestDecoderFillsEveryField decodes a flow that uses every key and checks
+// that every field of the Document types was set somewhere: a key the decoder
+// reads into nothing, or a field no key feeds, shows up here.
+func TestDecoderFillsEveryField(t *testing.T) {
+	doc, diags := Parse("all.yaml", []byte(allKeys))
+	diags = append(diags, Validate(doc)...)
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%s", diags.Error())
+	}
+	set := map[string]bool{}
+	var visit func(v reflect.Value)
+	visit = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if !v.IsNil() {
+				visit(v.Elem())
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				visit(v.Index(i))
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				if !f.IsExported() {
+					continue
+				}
+				if !v.Field(i).IsZero() {
+					set[v.Type().Name()+"."+f.Name] = true
+				}
+				visit(v.Field(i))
+			}
+		}
+	}
+	visit(reflect.ValueOf(doc))
+	for _, typ := range []any{Document{}, Step{}, Branch{}, Outcome{}, Var{}, PlayAction{}, WaitAction{},
+		HangupAction{}, SetAction{}, Assignment{}, LogAction{}, GotoAction{}, Duration{}, Expr{}, Template{}, String{}} {
+		rt := reflect.TypeOf(typ)
+		for i := range rt.NumField() {
+			if f := rt.Field(i); f.IsExported() && !set[rt.Name()+"."+f.Name] {
+				t.Errorf("no key of the flow set %s.%s", rt.Name(), f.Name)
+			}
+		}
+	}
+}
+
+// allKeys uses every key of the language.
+const allKeys = `name: all-keys
+description: every key
+max_duration: 1h
+vars: {tries: 0}
+steps:
+  - id: start
+    answer: {}
+  - play: {media: [sound:a], interrupt: "#", timeout: 5s}
+    on: {interrupted: [{when: digits == "#", goto: start}], done: end}
+  - wait: 1s
+  - set: {tries: tries + 1, flag: true}
+    next: [{when: tries < 3, goto: start}]
+  - log: {message: "tries ${tries}", level: warn}
+  - goto: end
+  - id: end
+    hangup: {reason: busy}
+on_hangup:
+  - log: bye
+on_error:
+  - hangup: {}
+`

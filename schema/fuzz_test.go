@@ -1,0 +1,77 @@
+package schema
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// seedCorpus adds every example and test flow to a fuzz target's corpus.
+func seedCorpus(f *testing.F) {
+	for _, pattern := range []string{"../examples/*.yaml", "../testdata/*/*.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(src)
+		}
+	}
+	f.Add([]byte(allKeys))
+	f.Add([]byte("name: x\nsteps: [{play: {media: [\"sound:${a}\"], on: {done: [{when: a, goto: b}]}}}]\n"))
+}
+
+// checkDiags holds for any diagnostics of any input: named file, a message,
+// and a position inside the file or none.
+func checkDiags(t *testing.T, src []byte, diags Diagnostics) {
+	lines := bytes.Count(src, []byte("\n")) + 1
+	for _, d := range diags {
+		if d.File != "f.yaml" || d.Msg == "" {
+			t.Fatalf("bad diagnostic %#v", d)
+		}
+		if d.Pos.Line < 0 || d.Pos.Line > lines+1 || d.Pos.Col < 0 {
+			t.Fatalf("position %v outside the file (%d lines): %s", d.Pos, lines, d.Error())
+		}
+	}
+}
+
+// FuzzParse: Parse never panics, a nil Document always comes with an error,
+// and diagnostics are well formed.
+func FuzzParse(f *testing.F) {
+	seedCorpus(f)
+	f.Fuzz(func(t *testing.T, src []byte) {
+		doc, diags := Parse("f.yaml", src)
+		if doc == nil && !diags.HasErrors() {
+			t.Fatal("no document and no error")
+		}
+		checkDiags(t, src, diags)
+	})
+}
+
+// FuzzValidate: Validate never panics on whatever Parse returns, and reports
+// the same sorted diagnostics every time.
+func FuzzValidate(f *testing.F) {
+	seedCorpus(f)
+	f.Fuzz(func(t *testing.T, src []byte) {
+		doc, _ := Parse("f.yaml", src)
+		if doc == nil {
+			return
+		}
+		first := Validate(doc)
+		checkDiags(t, src, first)
+		if again := Validate(doc); !slices.Equal(first, again) {
+			t.Fatalf("Validate is not deterministic:\n%s\n---\n%s", first.Error(), again.Error())
+		}
+		if !slices.IsSortedFunc(first, func(a, b Diagnostic) int {
+			if a.Pos.Line != b.Pos.Line {
+				return a.Pos.Line - b.Pos.Line
+			}
+			return a.Pos.Col - b.Pos.Col
+		}) {
+			t.Fatalf("not sorted:\n%s", first.Error())
+		}
+	})
+}

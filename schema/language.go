@@ -1,0 +1,86 @@
+package schema
+
+import (
+	"slices"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// The facts of the flow language that both the decoder and the semantic checks
+// use. flow.schema.json states the same facts for editors; TestSchemaMatchesDecoder
+// keeps the two in step.
+
+// ReservedNames are the names every expression already has; a flow may not use
+// them for its variables.
+var ReservedNames = []string{"args", "call", "caller", "channel", "digits", "now", "vars"}
+
+// HangupReasons are the hangup causes ARI accepts (DELETE /channels/{id}?reason=).
+var HangupReasons = []string{
+	"normal", "busy", "congestion", "no_answer", "timeout", "rejected", "unallocated",
+	"normal_unspecified", "number_incomplete", "codec_mismatch", "interworking",
+	"failure", "answered_elsewhere",
+}
+
+// MediaSchemes are the URI schemes of media Asterisk can play.
+var MediaSchemes = []string{"sound", "digits", "number", "characters", "tone", "recording"}
+
+// LogLevels are the levels a log step may use.
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
+// actionSpec describes one action key of a step.
+type actionSpec struct {
+	name string
+	// decode fills the step's action from the value node, leniently: shapes
+	// the schema rejects are skipped, and Validate reports them.
+	decode func(d *decoder, st *Step, val *yaml.Node)
+	// outcomes are the names `on:` accepts, in the order messages list them.
+	outcomes []string
+	// waits is true for actions that take time, so a loop through one of them
+	// is paced rather than busy.
+	waits bool
+	// ends is true for actions after which the flow never falls through to
+	// the following step.
+	ends bool
+}
+
+// actions is the table of step actions, in the order messages list them. It is
+// an explicit value, not an init-time registry.
+var actions = []actionSpec{
+	{name: "answer", decode: decodeAnswer},
+	{name: "play", decode: decodePlay, outcomes: []string{"done", "interrupted", "failed"}, waits: true},
+	{name: "wait", decode: decodeWait, waits: true},
+	{name: "hangup", decode: decodeHangup, ends: true},
+	{name: "set", decode: decodeSet},
+	{name: "log", decode: decodeLog},
+	{name: "goto", decode: decodeGoto, ends: true},
+}
+
+// action returns the spec of the named action.
+func action(name string) (actionSpec, bool) {
+	for _, a := range actions {
+		if a.name == name {
+			return a, true
+		}
+	}
+	return actionSpec{}, false
+}
+
+// ActionNames returns the action keys a step may have, in catalogue order.
+func ActionNames() []string {
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = a.name
+	}
+	return names
+}
+
+// Outcomes returns the outcome names an action accepts under `on:`; nil for an
+// action without outcomes or an unknown action.
+func Outcomes(action string) []string {
+	for _, a := range actions {
+		if a.name == action {
+			return slices.Clone(a.outcomes)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package schema
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestRules runs small flows through Parse and Validate and compares every
+// diagnostic, rendered without the file name.
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{
+			name: "loop that waits is fine",
+			src:  "name: x\nsteps:\n  - id: a\n    wait: 1s\n    next: a\n",
+		},
+		{
+			name: "loop through a conditional branch",
+			src:  "name: x\nvars: {n: 0}\nsteps:\n  - id: a\n    set: {n: n + 1}\n    next: [{when: n < 3, goto: a}]\n  - hangup: {}\n",
+			want: []string{`4:5: flow "x" step "a": warning: loop with no step that waits ("a"); the step budget will end it`},
+		},
+		{
+			name: "goto itself",
+			src:  "name: x\nsteps:\n  - id: a\n    goto: a\n",
+			want: []string{`3:5: flow "x" step "a": warning: loop with no step that waits ("a"); the step budget will end it`},
+		},
+		{
+			name: "every outcome handled: nothing falls through",
+			src: "name: x\nsteps:\n  - id: a\n    play: {media: sound:x, interrupt: '#'}\n" +
+				"    on: {done: a, interrupted: a, failed: a}\n  - hangup: {}\n",
+			want: []string{`6:5: flow "x" step #2 (hangup): warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`},
+		},
+		{
+			name: "conditional next falls through",
+			src:  "name: x\nsteps:\n  - play: sound:x\n    next: [{when: digits == '1', goto: b}]\n  - wait: 1s\n  - id: b\n    hangup: {}\n",
+		},
+		{
+			name: "on_hangup and on_error are entry points",
+			src:  "name: x\nsteps:\n  - hangup: {}\non_hangup:\n  - log: bye\non_error:\n  - log: oops\n",
+		},
+		{
+			name: "jump into on_hangup",
+			src:  "name: x\nsteps:\n  - goto: h\non_hangup:\n  - id: h\n    log: bye\n",
+			want: []string{`3:11: flow "x" step #1 (goto): goto "h": that step is in on_hangup, which runs only when the caller hangs up`},
+		},
+		{
+			name: "on_error may jump back",
+			src:  "name: x\nsteps:\n  - id: top\n    play: sound:x\non_error:\n  - goto: top\n",
+		},
+		{
+			name: "next after goto and hangup",
+			src:  "name: x\nsteps:\n  - id: a\n    goto: b\n    next: a\n  - id: b\n    hangup: {}\n    next: a\n",
+			want: []string{
+				`5:5: flow "x" step "a": "next" is never used: goto always jumps to its target`,
+				`8:5: flow "x" step "b": "next" is never used: hangup ends the flow`,
+			},
+		},
+		{
+			name: "interrupted without interrupt keys",
+			src:  "name: x\nsteps:\n  - play: sound:x\n    on: {interrupted: a}\n  - id: a\n    hangup: {}\n",
+			want: []string{`4:10: flow "x" step #1 (play): warning: "interrupted" never happens: the play has no interrupt keys (add interrupt: "#", for example)`},
+		},
+		{
+			name: "misspelt settings and values",
+			src:  "name: x\nsteps:\n  - log: {message: hi, level: wran}\n  - play: {media: sound:x, interrupt: 'x'}\n  - hangup: {reasn: busy}\n",
+			want: []string{
+				`3:31: flow "x" step #1 (log): log level "wran" is not valid; did you mean "warn"? (valid: debug, info, warn, error)`,
+				`4:40: flow "x" step #2 (play): "interrupt" takes DTMF keys (0-9, *, #, A-D), not "x"`,
+				`5:14: flow "x" step #3 (hangup): unknown key "reasn" in hangup; did you mean "reason"?`,
+			},
+		},
+		{
+			name: "missing keys and empty lists",
+			src:  "name: x\nsteps: []\non_error:\n  - play: {interrupt: '#'}\n  - set: {}\n  - goto: Bad\n",
+			want: []string{
+				`2:8: flow "x": "steps" is empty; give it at least one step`,
+				`4:11: flow "x" step on_error#1 (play): play has no "media": say what to play`,
+				`5:10: flow "x" step on_error#2 (set): "set" sets nothing; give it variable: value pairs`,
+				`6:11: flow "x" step on_error#3 (goto): "Bad" is not a valid step id: use lowercase letters, digits, _ and -, starting with a letter`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := parseAll(tt.src)
+			var got []string
+			for _, d := range diags {
+				got = append(got, strings.TrimPrefix(d.Error(), "f.yaml:"))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestValidateDocumentBuiltInGo checks the rules without a YAML tree: a
+// Document assembled in Go gets every semantic check.
+func TestValidateDocumentBuiltInGo(t *testing.T) {
+	doc := &Document{
+		File: "go.yaml",
+		Name: String{Value: "built"},
+		Vars: []Var{{Name: "now", Pos: Pos{2, 1}}},
+		Steps: []*Step{
+			{Index: 0, Section: SectionSteps, Pos: Pos{4, 3}, Action: "play",
+				Play: &PlayAction{Media: []Template{{Src: "hello", Pos: Pos{4, 9}}}}},
+			{Index: 1, Section: SectionSteps, Pos: Pos{5, 3}, Action: "goto", Goto: &GotoAction{Target: "nowhere", TargetPos: Pos{5, 9}}},
+			{Index: 2, Section: SectionSteps, Pos: Pos{6, 3}},
+		},
+	}
+	var got []string
+	for _, d := range Validate(doc) {
+		got = append(got, d.Error())
+	}
+	want := []string{
+		`go.yaml:2:1: flow "built": variable "now" clashes with a name every expression already has (args, call, caller, channel, digits, now, vars); rename it`,
+		`go.yaml:4:9: flow "built" step #1 (play): media "hello" must start with sound:, digits:, number:, characters:, tone: or recording:`,
+		`go.yaml:5:9: flow "built" step #2 (goto): goto "nowhere": no step has this id`,
+		`go.yaml:6:3: flow "built" step #3: step has no action; give it one of answer, play, wait, hangup, set, log, goto`,
+		`go.yaml:6:3: flow "built" step #3: warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if Validate(nil) != nil {
+		t.Error("Validate(nil) reported something")
+	}
+}
+
+func TestClosest(t *testing.T) {
+	options := []string{"answer", "play", "wait", "hangup", "interrupt", "menu"}
+	for word, want := range map[string]string{
+		"plya": "play", "Play": "play", "interupt": "interrupt", "mneu": "menu",
+		"wiat": "wait", "xyz": "", "hangups": "hangup", "p": "",
+	} {
+		if got := closest(word, options); got != want {
+			t.Errorf("closest(%q) = %q, want %q", word, got, want)
+		}
+	}
+}
