@@ -271,3 +271,94 @@ func eventTypes(entries []Entry) []string {
 	}
 	return out
 }
+
+// nextHeld waits for the next event and keeps its hold on the clock: time
+// stands still until the test calls release, so the test can act on the
+// event at the event's instant, as the engine does.
+func (w *wsClient) nextHeld() map[string]any {
+	w.t.Helper()
+	timeout := time.After(realTimeout)
+	for {
+		w.mu.Lock()
+		if len(w.pending) > 0 {
+			f := w.pending[0]
+			w.pending = w.pending[1:]
+			w.mu.Unlock()
+			var ev map[string]any
+			if err := json.Unmarshal(f, &ev); err != nil {
+				w.t.Fatalf("bad frame %s: %v", f, err)
+			}
+			return ev
+		}
+		closed := w.closed
+		w.mu.Unlock()
+		if closed {
+			w.t.Fatal("socket closed while waiting for an event")
+		}
+		select {
+		case <-w.sig:
+		case <-timeout:
+			w.t.Fatal("no event")
+		}
+	}
+}
+
+func (w *wsClient) release() { w.clk.Release() }
+
+// evTime is an event's timestamp.
+func evTime(t *testing.T, ev map[string]any) time.Time {
+	t.Helper()
+	ts, err := time.Parse(tsLayout, ev["timestamp"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// evDesc names an event for assertions: type plus its main field.
+func evDesc(ev map[string]any) string {
+	typ := ev["type"].(string)
+	switch typ {
+	case "ChannelDtmfReceived":
+		return typ + " " + ev["digit"].(string)
+	case "PlaybackStarted", "PlaybackFinished", "PlaybackContinuing":
+		pb := ev["playback"].(map[string]any)
+		return typ + " " + pb["media_uri"].(string) + " " + pb["state"].(string)
+	case "ChannelStateChange":
+		return typ + " " + ev["channel"].(map[string]any)["state"].(string)
+	case "ChannelHangupRequest":
+		if ev["soft"] == true {
+			return typ + " soft"
+		}
+		return typ
+	}
+	return typ
+}
+
+func channelOf(ev map[string]any) string {
+	for _, k := range []string{"channel", "peer"} {
+		if ch, ok := ev[k].(map[string]any); ok {
+			return ch["id"].(string)
+		}
+	}
+	if pb, ok := ev["playback"].(map[string]any); ok {
+		return strings.TrimPrefix(pb["target_uri"].(string), "channel:")
+	}
+	return ""
+}
+
+func websocketDial(httpURL string) (*websocket.Conn, *http.Response, error) {
+	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(httpURL, "http"), nil)
+}
+
+func httptestServer(s *Server) *httptest.Server { return httptest.NewServer(s) }
+
+func benchDial(b *testing.B, httpURL string) *websocket.Conn {
+	b.Helper()
+	hdr := http.Header{"Authorization": {"Basic ZmxvdzpmbG93cGFzcw=="}}
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(httpURL, "http")+"/ari/events?app="+testApp, hdr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return conn
+}

@@ -167,7 +167,7 @@ func (c *Call) run(i int) {
 			if c.inHangup {
 				c.finishHangup()
 			} else {
-				c.hangup("normal")
+				c.hangup("")
 			}
 			return
 		}
@@ -339,20 +339,18 @@ func (c *Call) sectionEnd() {
 	default:
 		// The flow's steps (or on_error) are done: hang up.
 		c.setReason(EndFlowHangup)
-		c.hangup("normal")
+		c.hangup("")
 	}
 }
 
 // hangup asks Asterisk to hang up the channel and waits for it to leave Stasis.
+// An empty reason lets Asterisk choose, as DELETE /channels/{id} does.
 func (c *Call) hangup(reason string) {
 	c.waiting = waitHangup
 	c.stopTimer(timerStep)
 	if c.leaving {
 		c.maybeFinish()
 		return
-	}
-	if reason == "" {
-		reason = "normal"
 	}
 	c.stopPlayback()
 	c.do(&op{name: "hangup", gen: c.gen, channel: c.id, reason: reason})
@@ -392,7 +390,7 @@ func (c *Call) fail(s *state, err error) {
 		c.maybeFinish()
 	case c.inError || c.flow.onError < 0:
 		c.setReason(EndError)
-		c.hangup("normal")
+		c.hangup("")
 	default:
 		c.inError = true
 		c.stopPlayback()
@@ -484,7 +482,7 @@ func (c *Call) abandon() {
 		c.leaving = true
 		c.ops = c.ops[:0]
 		c.opBusy = false
-		c.e.detached(&op{name: "hangup", channel: c.id, reason: "normal"})
+		c.e.detached(&op{name: "hangup", channel: c.id})
 	}
 	c.finish()
 }

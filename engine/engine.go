@@ -275,7 +275,7 @@ func (e *Engine) unrouted(ev *Event, name string) {
 		defer cancel()
 		var err error
 		if e.cfg.Unrouted == UnroutedHangup {
-			err = e.ari.Hangup(ctx, ev.ChannelID, "normal")
+			err = e.ari.Hangup(ctx, ev.ChannelID, "")
 		} else {
 			err = e.ari.Continue(ctx, ev.ChannelID, DialplanTarget{})
 		}

@@ -123,7 +123,7 @@ func TestHelloWorld(t *testing.T) {
 		t.Fatal("play has no playback id")
 	}
 	h.finished(play, "done")
-	h.ari.Expect("hangup 1.1 normal")
+	h.ari.Expect("hangup 1.1")
 	h.stasisEnd("1.1")
 	s := h.end()
 	if s.Reason != engine.EndFlowHangup {
@@ -232,7 +232,7 @@ steps:
   - log: "${greeting} after ${tries} tries, arg ${args[0]}"
 `, engine.Config{})
 	h.start("1.1", "x", "first")
-	h.ari.Expect("hangup 1.1 normal")
+	h.ari.Expect("hangup 1.1")
 	h.stasisEnd("1.1")
 	h.end()
 	if got, want := strings.Join(h.logs(), "|"), "hi sam after 3 tries, arg first"; got != want {
@@ -270,7 +270,7 @@ func TestActionErrorWithoutOnErrorHangsUp(t *testing.T) {
 	h.start("1.1", "hello-world")
 	h.ari.Expect("answer")
 	h.ari.Expect("play")
-	h.ari.Expect("hangup 1.1 normal")
+	h.ari.Expect("hangup 1.1")
 	h.stasisEnd("1.1")
 	if s := h.end(); s.Reason != engine.EndError {
 		t.Fatalf("reason = %q, want error", s.Reason)
@@ -311,7 +311,7 @@ steps:
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, tc.flow, engine.Config{StepBudget: 50})
 			h.start("1.1", "x")
-			h.ari.Expect("hangup 1.1 normal")
+			h.ari.Expect("hangup 1.1")
 			h.stasisEnd("1.1")
 			s := h.end()
 			if s.Reason != tc.reason {
@@ -349,7 +349,7 @@ func TestPanicEndsOnlyThatCall(t *testing.T) {
 	}})
 	h.start("1.1", "hello-world")
 	h.ari.Expect("answer 1.1")
-	h.ari.Expect("hangup 1.1 normal")
+	h.ari.Expect("hangup 1.1")
 	if s := h.end(); s.Reason != engine.EndPanic {
 		t.Fatalf("reason = %q, want panic", s.Reason)
 	}

@@ -69,7 +69,7 @@ func (c *Call) handleTimer(k timerKind) {
 		c.trace(TraceError, "", "max_duration "+c.flow.MaxDuration.String()+" reached")
 		c.setReason(EndMaxDuration)
 		c.stopPlayback()
-		c.hangup("normal")
+		c.hangup("")
 	case timerHangup:
 		c.log.Warn("on_hangup ran out of time", "budget", c.e.cfg.HangupBudget)
 		c.trace(TraceError, "", "on_hangup budget "+c.e.cfg.HangupBudget.String()+" exhausted")
