@@ -182,6 +182,7 @@ func BenchmarkCall(b *testing.B) {
 	var seq sync.Mutex
 	n := 0
 	b.ReportAllocs()
+	b.SetParallelism(32) // 64 calls in flight on 2 cores
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -193,7 +194,7 @@ func BenchmarkCall(b *testing.B) {
 			mu.Lock()
 			waiting[id] = done
 			mu.Unlock()
-			if st := eng.do("POST", "/ari/channels", "endpoint=Local/s@bench&app="+testApp+"&formats=ulaw&channelId="+id); st != 200 {
+			if st := eng.do("POST", "/channels", "endpoint=Local/s@bench&app="+testApp+"&formats=ulaw&channelId="+id); st != 200 {
 				b.Errorf("originate: %d", st)
 				return
 			}

@@ -66,10 +66,11 @@ type Sandbox struct {
 	wake  chan struct{}                 // closed and replaced when a call ends
 }
 
-// sandbox credentials: the simulator checks them like Asterisk would.
+// The credentials of the sandbox's simulator, for requests made to it directly
+// (URL): it checks them as Asterisk would.
 const (
-	user     = "flowrunner"
-	password = "sandbox"
+	User     = "flowrunner"
+	Password = "sandbox"
 )
 
 // Start starts the simulator on a loopback port, connects the engine to it and
@@ -99,7 +100,7 @@ func Start(opts Options) (*Sandbox, error) {
 		runDone: make(chan struct{}),
 	}
 	simOpts := opts.Sim
-	simOpts.Clock, simOpts.Username, simOpts.Password, simOpts.Observer = s.Clock, user, password, opts.Observe
+	simOpts.Clock, simOpts.Username, simOpts.Password, simOpts.Observer = s.Clock, User, Password, opts.Observe
 	s.Sim = arisim.New(simOpts)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -113,7 +114,7 @@ func Start(opts Options) (*Sandbox, error) {
 	go func() { _ = s.srv.Serve(ln) }()
 
 	s.Client, err = ariclient.New(ariclient.Options{
-		URL: s.URL, Username: user, Password: password, Apps: apps,
+		URL: s.URL, Username: User, Password: Password, Apps: apps,
 		Clock: s.Clock, Logger: opts.Logger,
 		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 100 * time.Millisecond,
 	})
