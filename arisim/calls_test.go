@@ -362,7 +362,11 @@ func TestAuth(t *testing.T) {
 	}
 	// /asterisk/info, which the Go library reads after connecting.
 	st, body := h.do("GET", "/ari/asterisk/info", "", nil, true)
-	var info struct{ System struct{ EntityID string `json:"entity_id"` } }
+	var info struct {
+		System struct {
+			EntityID string `json:"entity_id"`
+		}
+	}
 	if st != 200 || json.Unmarshal(body, &info) != nil || info.System.EntityID != DefaultAsteriskID {
 		t.Fatalf("info: %d %s", st, body)
 	}

@@ -22,7 +22,18 @@ func (s *Server) beginEvent(b []byte, typ string) []byte {
 		b = append(b, '{')
 	}
 	b = appendKeyStr(b, "type", typ)
-	return appendTime(appendKey(b, "timestamp"), s.clk.Now())
+	return s.appendNowLocked(appendKey(b, "timestamp"))
+}
+
+// appendNowLocked appends the current time, quoted; the formatted text is
+// cached per millisecond (events come in bursts).
+func (s *Server) appendNowLocked(b []byte) []byte {
+	now := s.clk.Now()
+	if ms := now.UnixMilli(); ms != s.tsMilli || s.tsText == nil {
+		s.tsMilli = ms
+		s.tsText = appendTime(s.tsText[:0], now)
+	}
+	return append(b, s.tsText...)
 }
 
 // sendLocked closes the event and queues it on a's socket, holding the clock

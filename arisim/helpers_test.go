@@ -34,7 +34,6 @@ type harness struct {
 	srv *Server
 	hs  *httptest.Server
 
-	wsMu   sync.Mutex
 	wsLogs chan Entry // ws entries, from the observer
 }
 

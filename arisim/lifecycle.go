@@ -338,6 +338,12 @@ func (s *Server) completeOriginLocked(ch *channel) {
 		s.runDialplanLocked(ch, o.dp.context, o.dp.exten, o.dp.priority)
 		return
 	}
+	if o.app.conn == nil {
+		// The app went away while the far end rang: Stasis() fails.
+		s.log.Info("arisim: Stasis app is not active, hanging up", "app", o.app.name, "channel", ch.id)
+		s.hangupLocked(ch, 16, true, 16)
+		return
+	}
 	s.enterStasisLocked(ch, o.app, o.args)
 }
 

@@ -118,6 +118,7 @@ func (s *Server) originateLocked(o originateArgs) (*channel, reply) {
 		if a = s.activeAppLocked(o.app); a == nil {
 			// Stasis app doesn't exist: Asterisk still answers 200, then the
 			// channel dies at once.
+			s.log.Info("arisim: originate to an app without a WebSocket; the channel dies", "app", o.app)
 			s.silentDestroyLocked(one)
 			if two != nil {
 				s.silentDestroyLocked(two)

@@ -14,7 +14,7 @@ type recording struct {
 	ch           *channel
 	state        string
 	started      time.Time
-	terminateOn  string // none, any, *, #
+	terminateOn  string        // none, any, *, #
 	length       time.Duration // set when finished
 	timer        clock.Timer
 	gone         bool
@@ -105,6 +105,9 @@ func recordChannel(s *Server, rq *request) reply {
 	ch.rec = r
 	s.liveRecs[name] = r
 	s.evRecording(r, "RecordingStarted", false)
+	if rq.boolParam("beep") {
+		s.mediaStartedLocked(ch) // the beep is audio towards the far end
+	}
 	if maxDur > 0 {
 		r.timer = s.clk.AfterFunc(time.Duration(maxDur)*time.Second, func() {
 			s.mu.Lock()

@@ -78,22 +78,24 @@ type Server struct {
 	ari, sim *node
 	faults   atomic.Pointer[Faults]
 
-	mu          sync.Mutex // guards everything below
-	closed      bool
-	channels    map[string]*channel
-	apps        map[string]*app
-	playbacks   map[string]*playback
-	bridges     map[string]*bridge
-	liveRecs    map[string]*recording
-	storedRecs  map[string]*storedRecording
-	conns       map[*wsConn]struct{}
-	chanSeq     uint64
-	localSeq    uint32
-	liveCalls   int
-	inStasis    int
-	idle        chan struct{} // closed while no call is live
-	entries     []Entry
-	reqSeq      int
+	mu         sync.Mutex // guards everything below
+	closed     bool
+	channels   map[string]*channel
+	apps       map[string]*app
+	playbacks  map[string]*playback
+	bridges    map[string]*bridge
+	liveRecs   map[string]*recording
+	storedRecs map[string]*storedRecording
+	conns      map[*wsConn]struct{}
+	chanSeq    uint64
+	localSeq   uint32
+	liveCalls  int
+	inStasis   int
+	idle       chan struct{} // closed while no call is live
+	entries    []Entry
+	reqSeq     int
+	tsMilli    int64  // the millisecond tsText shows
+	tsText     []byte // quoted timestamp cache
 }
 
 // New returns a Server ready to serve; stop it with Close.

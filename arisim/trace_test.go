@@ -289,7 +289,7 @@ func (r *replayer) waitEvents(n int) {
 
 // sleepUntil lets virtual time pass until t_ms after the start.
 func (r *replayer) sleepUntil(tms int64) {
-	d := r.t0.Add(time.Duration(tms)*time.Millisecond).Sub(r.clk.Now())
+	d := r.t0.Add(time.Duration(tms) * time.Millisecond).Sub(r.clk.Now())
 	if d <= 0 {
 		return
 	}

@@ -91,6 +91,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, seq int) {
 		s.attachLocked(c, name)
 	}
 	s.mu.Unlock()
+	s.log.Debug("arisim: WebSocket connected", "apps", names)
 
 	ws, err := upgrader.Upgrade(w, r, http.Header{"Server": {"Asterisk/22.10.1"}})
 	if err != nil {
@@ -115,9 +116,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, seq int) {
 func (s *Server) attachLocked(c *wsConn, name string) {
 	a := s.appLocked(name, true)
 	if old := a.conn; old != nil && old != c {
-		s.sendLocked(a, s.beginEvent(nil, "ApplicationReplaced"), "ApplicationReplaced")
+		s.sendAppReplacedLocked(a)
 		old.dropApp(name)
 		s.logWSLocked("replaced", name, "")
+		s.log.Debug("arisim: application replaced", "app", name)
 		if len(old.apps) == 0 {
 			delete(s.conns, old)
 			old.closeGracefully()
@@ -127,12 +129,32 @@ func (s *Server) attachLocked(c *wsConn, name string) {
 	c.apps = append(c.apps, name)
 }
 
+// sendAppReplacedLocked tells a's current socket it lost a. Asterisk builds
+// this message itself, application included, before adding asterisk_id.
+func (s *Server) sendAppReplacedLocked(a *app) {
+	c := a.conn
+	if c == nil || s.loseEvent(a.name, "ApplicationReplaced") {
+		return
+	}
+	b := s.beginEvent(nil, "ApplicationReplaced")
+	b = appendKeyStr(b, "application", a.name)
+	b = appendKeyStr(b, "asterisk_id", s.id)
+	b = append(b, '}')
+	s.clk.Hold()
+	if !c.push(frame{op: opText, data: b, held: true}) {
+		s.clk.Release()
+		return
+	}
+	s.logEventLocked(a.name, b)
+}
+
 // detach forgets c after its reader stopped.
 func (s *Server) detach(c *wsConn) {
 	s.mu.Lock()
 	if _, ok := s.conns[c]; ok {
 		delete(s.conns, c)
 		s.logWSLocked("close", c.appList(), "")
+		s.log.Debug("arisim: WebSocket closed", "apps", c.appList())
 	}
 	for _, name := range c.apps {
 		if a := s.apps[name]; a != nil && a.conn == c {
