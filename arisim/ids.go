@@ -6,11 +6,10 @@ import (
 	"time"
 )
 
-// newChannelIDLocked returns an Asterisk-style unique id: the creation time in
-// Unix seconds, a dot, and a server-wide sequence number (e.g. 1795644012.44).
-func (s *Server) newChannelIDLocked(now time.Time) string {
-	seq := s.chanSeq
-	s.chanSeq++
+// channelID returns an Asterisk-style unique id: the creation time in Unix
+// seconds, a dot, and the server-wide channel sequence number (e.g.
+// 1795644012.44); the ;2 half of a Local pair gets the next number.
+func channelID(now time.Time, seq uint64) string {
 	b := make([]byte, 0, 24)
 	b = strconv.AppendInt(b, now.Unix(), 10)
 	b = append(b, '.')

@@ -89,20 +89,21 @@ func (s *Server) newCallLocked() *call {
 // newChannelLocked registers a channel named name (id "" = generate one).
 func (s *Server) newChannelLocked(c *call, id, name string) *channel {
 	now := s.clk.Now()
+	seq := s.chanSeq
+	s.chanSeq++
 	if id == "" {
-		id = s.newChannelIDLocked(now)
+		id = channelID(now, seq)
 	}
 	ch := &channel{
 		id:       id,
 		name:     name,
-		seq:      s.chanSeq,
+		seq:      seq,
 		state:    stateDown,
 		language: "en",
 		created:  string(appendTime(nil, now)),
 		call:     c,
 		done:     make(chan struct{}),
 	}
-	s.chanSeq++
 	c.live++
 	s.channels[id] = ch
 	return ch

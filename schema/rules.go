@@ -25,13 +25,13 @@ func (v *validator) checkRules() {
 		}
 	}
 	v.checkDuration(nil, doc.MaxDuration, `"max_duration"`)
-	ids := v.collectIDs()
+	v.ids = v.collectIDs()
 	for _, list := range doc.Sections() {
 		for _, st := range list.Steps {
-			v.checkStep(st, ids)
+			v.checkStep(st, v.ids)
 		}
 	}
-	newGraph(doc, ids).check(v)
+	newGraph(doc, v.ids).check(v)
 }
 
 // collectIDs indexes the steps by id and reports repeated ids.
@@ -203,13 +203,8 @@ func (v *validator) jump(st *Step, id string, at Pos, ids map[string]*Step) {
 	}
 	target, ok := ids[id]
 	if !ok {
-		known := make([]string, 0, len(ids))
-		for k := range ids {
-			known = append(known, k)
-		}
-		slices.Sort(known)
 		msg := fmt.Sprintf("goto %q: no step has this id", id)
-		if s := closest(id, known); s != "" {
+		if s := closest(id, v.knownIDs()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		v.errorf(st, at, "%s", msg)
@@ -222,6 +217,23 @@ func (v *validator) jump(st *Step, id string, at Pos, ids map[string]*Step) {
 			v.errorf(st, at, "goto %q: that step is in on_hangup, which runs only when the caller hangs up", id)
 		}
 	}
+}
+
+// maxSuggestIDs bounds the ids searched for a suggestion, so a huge flow full
+// of dangling jumps stays linear.
+const maxSuggestIDs = 1000
+
+// knownIDs returns the step ids, sorted, for suggestions; none for flows with
+// more than maxSuggestIDs ids.
+func (v *validator) knownIDs() []string {
+	if v.sortedIDs == nil && len(v.ids) <= maxSuggestIDs {
+		v.sortedIDs = make([]string, 0, len(v.ids))
+		for k := range v.ids {
+			v.sortedIDs = append(v.sortedIDs, k)
+		}
+		slices.Sort(v.sortedIDs)
+	}
+	return v.sortedIDs
 }
 
 func enumText(what, got string, valid []string) string {

@@ -39,6 +39,9 @@ type validator struct {
 	doc    *Document
 	schema Diagnostics // from the JSON Schema
 	rules  Diagnostics // from the semantic checks
+
+	ids       map[string]*Step // steps by id
+	sortedIDs []string         // the ids, sorted, for suggestions; see knownIDs
 }
 
 // result merges the two sets: a rule diagnostic at a position the schema
