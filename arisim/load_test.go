@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,18 +83,25 @@ func (e *miniEngine) handle(frame []byte) {
 // TestConcurrentCalls: 200 concurrent calls with assorted scripted callers;
 // when all are done none is left in Stasis and no timer or hold is left.
 func TestConcurrentCalls(t *testing.T) {
-	h := newHarness(t, Options{NoTranscript: true})
+	var sent atomic.Int64
+	h := newHarness(t, Options{NoTranscript: true, Observer: func(e Entry) {
+		if e.Kind == "event" {
+			sent.Add(1)
+		}
+	}})
 	w := h.dial("app=" + testApp)
 	eng := newMiniEngine(h.hs.URL+"/ari", "sound:hello-world,digits:42")
 	stop := make(chan struct{})
 	var loop sync.WaitGroup
 	loop.Add(1)
+	var received atomic.Int64
 	go func() { // the engine's event loop
 		defer loop.Done()
 		for {
 			frames, closed := w.take()
 			for _, f := range frames {
 				eng.handle(f)
+				received.Add(1)
 				w.release()
 			}
 			if closed {
@@ -128,6 +136,15 @@ func TestConcurrentCalls(t *testing.T) {
 	case <-time.After(realTimeout):
 		t.Fatalf("live %d, in Stasis %d", h.srv.Live(), h.srv.InStasis())
 	}
+	// The last events may still be on the wire.
+	deadline := time.After(realTimeout)
+	for received.Load() < sent.Load() {
+		select {
+		case <-deadline:
+			t.Fatalf("%d events sent, %d received", sent.Load(), received.Load())
+		case <-time.After(time.Millisecond):
+		}
+	}
 	close(stop)
 	loop.Wait()
 	if n := h.srv.InStasis(); n != 0 {
@@ -139,7 +156,6 @@ func TestConcurrentCalls(t *testing.T) {
 	if left != 0 {
 		t.Fatalf("%d channels or playbacks left", left)
 	}
-	w.releaseAll()
 	if timers, holds := h.clk.Pending(); holds != 0 {
 		t.Fatalf("clock: %d timers, %d holds left", timers, holds)
 	}
