@@ -133,6 +133,16 @@
 //
 // # Fidelity notes
 //
+// Channel ids are the creation time in Unix seconds plus a server-wide
+// sequence (1795644012.44; the ;2 half gets the next number); Local channels
+// are named Local/EXTEN@CTX-0000002a;1 and ;2; playback ids are UUIDs unless
+// the client gives one. A second WebSocket for an app takes it over: the old
+// socket gets ApplicationReplaced and is closed once it serves no other app.
+// While no socket serves an app its events are discarded; an app without a
+// socket stays listed by /applications while channels are still in it, and an
+// originate into it answers 200 and the channel dies at once
+// (originate-no-websocket.jsonl). Nothing is replayed on reconnect.
+//
 // Replays of the captured traces (testdata/traces, copied from
 // ari/traces) check event order, shapes, statuses and messages. Known
 // differences: GET /channels lists newest first (Asterisk: hash order);

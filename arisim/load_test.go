@@ -3,10 +3,12 @@ package arisim
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,6 +55,7 @@ func (e *miniEngine) do(method, path, query string) int {
 		e.fail(err)
 		return 0
 	}
+	_, _ = io.Copy(io.Discard, resp.Body) // so the connection is reused
 	resp.Body.Close()
 	return resp.StatusCode
 }
@@ -199,6 +202,7 @@ func BenchmarkCall(b *testing.B) {
 	n := 0
 	b.ReportAllocs()
 	b.SetParallelism(32) // 64 calls in flight on 2 cores
+	cpu := cpuTime()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -223,9 +227,23 @@ func BenchmarkCall(b *testing.B) {
 		}
 	})
 	b.StopTimer()
+	reportCPU(b, cpu)
 	if srv.InStasis() != 0 {
 		b.Fatalf("%d in Stasis", srv.InStasis())
 	}
+}
+
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the process CPU per operation since start (client and
+// simulator together: they share the process).
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/call")
 }
 
 // BenchmarkCallCore measures the simulator alone: place a call, play, hang
@@ -245,6 +263,7 @@ func BenchmarkCallCore(b *testing.B) {
 		}
 	}()
 	b.ReportAllocs()
+	cpu := cpuTime()
 	b.ResetTimer()
 	for range b.N {
 		id, err := srv.PlaceCall(CallSpec{App: testApp})
@@ -258,4 +277,6 @@ func BenchmarkCallCore(b *testing.B) {
 		hangupChannel(srv, &request{vars: []string{id}})
 		srv.mu.Unlock()
 	}
+	b.StopTimer()
+	reportCPU(b, cpu)
 }

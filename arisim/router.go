@@ -51,7 +51,8 @@ func (n *node) handle(method, pattern string, h handlerFunc) {
 	cur.methods[method] = h
 }
 
-// match finds the node for path and the values of its {param} segments. A nil
+// match finds the node for path (already unescaped, as net/http gives it)
+// and the values of its {param} segments. A nil
 // node means no resource lives at path (404); a node without the request's
 // method means 405.
 func (n *node) match(path string) (*node, []string) {
@@ -71,9 +72,6 @@ func (n *node) match(path string) (*node, []string) {
 		}
 		if cur.param == nil || seg == "" {
 			return nil, nil
-		}
-		if v, err := url.PathUnescape(seg); err == nil {
-			seg = v
 		}
 		vars = append(vars, seg)
 		cur = cur.param
@@ -134,7 +132,7 @@ func (rq *request) boolParam(name string) bool {
 // joined by commas (Asterisk's form for list parameters), the rest as JSON text.
 func jsonParam(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
 	switch raw[0] {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -106,7 +107,7 @@ func New(opts Options) *Server {
 		user:       opts.Username,
 		pass:       opts.Password,
 		id:         opts.AsteriskID,
-		scripts:    opts.Scripts,
+		scripts:    maps.Clone(opts.Scripts),
 		observer:   opts.Observer,
 		keep:       !opts.NoTranscript,
 		channels:   map[string]*channel{},
@@ -199,21 +200,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.DropWebSocket("")
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	h, rq, rep := s.route(r, body)
 
 	s.mu.Lock()
 	seq := s.logRequestLocked(r, body)
-	closed := s.closed
-	if f.Abort {
+	switch {
+	case f.Abort:
 		s.logFaultLocked("abort", r.Method+" "+r.URL.Path, nil)
 		s.mu.Unlock()
 		abort(w)
 		return
-	}
-	var rep reply
-	var tree *node
-	path := r.URL.Path
-	switch {
-	case closed:
+	case s.closed:
 		rep = errReply(http.StatusServiceUnavailable, "Simulator closed")
 	case f.Status != 0:
 		msg := f.Message
@@ -221,63 +218,76 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			msg = "Injected fault"
 		}
 		rep = errReply(f.Status, msg)
-	case !s.authorized(r):
-		rep = replyAuth
-	case path == "/ari/events":
+	case rep.status != 0:
+	case r.URL.Path == "/ari/events":
 		s.mu.Unlock()
 		s.serveEvents(w, r, seq)
 		return
+	default:
+		rep = s.runLocked(r, h, rq)
+	}
+	s.logResponseLocked(seq, rep)
+	s.mu.Unlock()
+	writeReply(w, rep)
+}
+
+// route authenticates and resolves a request. A reply with a status means it
+// is answered without a handler (401, 404, 405, 400); the WebSocket has
+// neither handler nor reply.
+func (s *Server) route(r *http.Request, body []byte) (handlerFunc, *request, reply) {
+	if !s.authorized(r) {
+		return nil, nil, replyAuth
+	}
+	path := r.URL.Path
+	var tree *node
+	switch {
+	case path == "/ari/events":
+		return nil, nil, reply{}
 	case strings.HasPrefix(path, "/ari/"):
 		tree, path = s.ari, path[len("/ari"):]
 	case strings.HasPrefix(path, "/sim/"):
 		tree, path = s.sim, path[len("/sim"):]
 	default:
-		rep = replyNoResource
+		return nil, nil, replyNoResource
 	}
-	if tree != nil {
-		n, vars := tree.match(path)
-		var h handlerFunc
-		switch {
-		case n == nil:
-			rep = replyNoResource
-		case n.methods[r.Method] == nil:
-			rep = replyBadMethod
-		default:
-			h = n.methods[r.Method]
-		}
-		if h != nil {
-			rq := &request{method: r.Method, vars: vars, query: r.URL.Query()}
-			if len(body) > 0 && body[0] == '{' {
-				if err := json.Unmarshal(body, &rq.body); err != nil {
-					rep = errReply(http.StatusBadRequest, "Error parsing request body")
-					h = nil
-				}
-			}
-			for h != nil {
-				rep = h(s, rq)
-				if rep.wait == nil {
-					break
-				}
-				wait, deadline := rep.wait, rep.deadline
-				s.mu.Unlock()
-				t := time.NewTimer(time.Until(deadline))
-				select {
-				case <-wait:
-				case <-t.C:
-				case <-r.Context().Done():
-				}
-				t.Stop()
-				s.mu.Lock()
-				if !time.Now().Before(deadline) || r.Context().Err() != nil {
-					rep = h(s, &request{method: rq.method, vars: rq.vars, query: withoutWait(rq.query)})
-					break
-				}
-			}
+	n, vars := tree.match(path)
+	if n == nil {
+		return nil, nil, replyNoResource
+	}
+	h := n.methods[r.Method]
+	if h == nil {
+		return nil, nil, replyBadMethod
+	}
+	rq := &request{method: r.Method, vars: vars, query: r.URL.Query()}
+	if len(body) > 0 && body[0] == '{' {
+		if err := json.Unmarshal(body, &rq.body); err != nil {
+			return nil, nil, errReply(http.StatusBadRequest, "Error parsing request body")
 		}
 	}
-	s.logResponseLocked(seq, rep)
-	s.mu.Unlock()
-	writeReply(w, rep)
+	return h, rq, reply{}
+}
+
+// runLocked runs a handler. A handler asking to wait (GET /sim/calls with
+// wait=idle) is run again, without the wait, once its channel closes or its
+// deadline passes; the lock is released meanwhile.
+func (s *Server) runLocked(r *http.Request, h handlerFunc, rq *request) reply {
+	for {
+		rep := h(s, rq)
+		if rep.wait == nil {
+			return rep
+		}
+		s.mu.Unlock()
+		t := time.NewTimer(time.Until(rep.deadline))
+		select {
+		case <-rep.wait:
+		case <-t.C:
+			rq = &request{method: rq.method, vars: rq.vars, query: withoutWait(rq.query), body: rq.body}
+		case <-r.Context().Done():
+			rq = &request{method: rq.method, vars: rq.vars, query: withoutWait(rq.query), body: rq.body}
+		}
+		t.Stop()
+		s.mu.Lock()
+	}
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {

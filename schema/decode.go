@@ -9,16 +9,14 @@ import (
 
 // The decoder turns the YAML node tree into a typed Document in one pass. It is
 // lenient: a value of the wrong shape is skipped (left zero), because Validate
-// runs the JSON Schema over the same tree and reports it with a better message.
-// What each object accepts is the tables below; TestSchemaMatchesDecoder checks
-// them against flow.schema.json.
+// runs the JSON Schema over the same tree and reports it with a better message;
+// so is a key no table knows. What each object accepts is the tables below;
+// TestSchemaMatchesDecoder checks them against flow.schema.json.
 
+// decoder decodes one Document.
 type decoder struct {
 	doc  *Document
-	dups map[*yaml.Node]bool // repeated keys, skipped
-	// skipped lists the keys no table knows; Validate reports them through the
-	// schema, tests use the list to prove the tables complete.
-	skipped []string
+	dups map[*yaml.Node]bool // repeated keys (reported by Parse), skipped
 }
 
 // field decodes one key of an object into *T.
@@ -39,8 +37,6 @@ func decodeFields[T any](d *decoder, n *yaml.Node, table fields[T], out *T) {
 		}
 		if f, ok := table[k.Value]; ok {
 			f(d, k, v, out)
-		} else {
-			d.skipped = append(d.skipped, k.Value)
 		}
 	}
 }
@@ -168,12 +164,7 @@ func (d *decoder) step(n *yaml.Node, st *Step) {
 			f(d, k, v, st)
 			continue
 		}
-		a, ok := action(k.Value)
-		if !ok {
-			d.skipped = append(d.skipped, k.Value)
-			continue
-		}
-		if st.Action == "" {
+		if a, ok := action(k.Value); ok && st.Action == "" {
 			st.Action, st.ActionPos = a.name, pos(k)
 			a.decode(d, st, v)
 		}

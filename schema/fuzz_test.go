@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // seedCorpus adds every example and test flow to a fuzz target's corpus.
@@ -23,6 +24,10 @@ func seedCorpus(f *testing.F) {
 	f.Add([]byte(allKeys))
 	f.Add([]byte("name: x\nsteps: [{play: {media: [\"sound:${a}\"], on: {done: [{when: a, goto: b}]}}}]\n"))
 }
+
+// maxTime bounds one Parse or Validate of a fuzz input (at most a few KiB, and
+// instrumented): far above what any input should need, far below a hang.
+const maxTime = 2 * time.Second
 
 // checkDiags holds for any diagnostics of any input: named file, a message,
 // and a position inside the file or none.
@@ -43,7 +48,11 @@ func checkDiags(t *testing.T, src []byte, diags Diagnostics) {
 func FuzzParse(f *testing.F) {
 	seedCorpus(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
+		start := time.Now()
 		doc, diags := Parse("f.yaml", src)
+		if took := time.Since(start); took > maxTime {
+			t.Fatalf("Parse took %v on %d bytes", took, len(src))
+		}
 		if doc == nil && !diags.HasErrors() {
 			t.Fatal("no document and no error")
 		}
@@ -60,7 +69,11 @@ func FuzzValidate(f *testing.F) {
 		if doc == nil {
 			return
 		}
+		start := time.Now()
 		first := Validate(doc)
+		if took := time.Since(start); took > maxTime {
+			t.Fatalf("Validate took %v on %d bytes", took, len(src))
+		}
 		checkDiags(t, src, first)
 		if again := Validate(doc); !slices.Equal(first, again) {
 			t.Fatalf("Validate is not deterministic:\n%s\n---\n%s", first.Error(), again.Error())

@@ -11,7 +11,7 @@ import (
 // keeps the two in step.
 
 // ReservedNames are the names every expression already has; a flow may not use
-// them for its variables.
+// them for its variables. This and the lists below are read-only.
 var ReservedNames = []string{"args", "call", "caller", "channel", "digits", "now", "vars"}
 
 // HangupReasons are the hangup causes ARI accepts (DELETE /channels/{id}?reason=).

@@ -243,7 +243,7 @@ func emptyMsg(def, what string) string {
 
 // durationMsg explains a duration value of the wrong type.
 func durationMsg(what string, n *yaml.Node) string {
-	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
+	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") && n.Value != "0" {
 		return fmt.Sprintf("%s needs a duration like 1s or 500ms, not %s (add a unit: %ss)", what, n.Value, n.Value)
 	}
 	return durationText(what, describe(n), "")

@@ -18,9 +18,9 @@ import (
 
 const validateUsage = `Usage: flowrunner validate [--format text|json|github] [--strict] PATH...
 
-Checks flow files exactly as serve loads them (engine.LoadFile): YAML, the
-flow schema, the flow rules (ids, jumps, durations, media, reachability,
-loops) and every expression. A PATH is a flow file or a directory, searched
+Checks flow files exactly as serve loads them: YAML, the flow schema, the
+flow rules (ids, jumps, durations, media, reachability, loops) and every
+expression. A PATH is a flow file or a directory, searched
 recursively for *.yaml and *.yml (skipping flow tests, *.test.yaml, and
 hidden entries).
 
