@@ -63,6 +63,7 @@ type Engine struct {
 	mu        sync.Mutex
 	calls     map[string]*Call // by channel id; guarded by mu
 	playbacks map[string]*Call // by playback id; guarded by mu
+	drained   chan struct{}    // set by Drain, closed when no call is left; guarded by mu
 
 	seed   maphash.Seed
 	shards []*shard
@@ -226,6 +227,14 @@ func (e *Engine) Disconnected(app string, err error) {
 
 func (e *Engine) startCall(ev *Event) {
 	flow, name := e.route(ev)
+	e.mu.Lock()
+	draining := e.drainingLocked()
+	e.mu.Unlock()
+	if draining {
+		e.stats.CallsUnrouted.Add(1)
+		e.unrouted(ev, name+" (draining: not taking new calls)")
+		return
+	}
 	if flow == nil {
 		e.stats.CallsUnrouted.Add(1)
 		e.unrouted(ev, name)
@@ -305,6 +314,13 @@ func (e *Engine) unregisterCall(c *Call) {
 	}
 	if c.playbackID != "" {
 		delete(e.playbacks, c.playbackID)
+	}
+	if e.drained != nil && len(e.calls) == 0 {
+		select {
+		case <-e.drained:
+		default:
+			close(e.drained)
+		}
 	}
 	e.mu.Unlock()
 }

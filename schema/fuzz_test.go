@@ -32,7 +32,9 @@ const maxTime = 2 * time.Second
 // checkDiags holds for any diagnostics of any input: named file, a message,
 // and a position inside the file or none.
 func checkDiags(t *testing.T, src []byte, diags Diagnostics) {
-	lines := bytes.Count(src, []byte("\n")) + 1
+	// YAML also ends lines at a lone \r; counting every \r and \n bounds the
+	// number of lines from above.
+	lines := bytes.Count(src, []byte("\n")) + bytes.Count(src, []byte("\r")) + 1
 	for _, d := range diags {
 		if d.File != "f.yaml" || d.Msg == "" {
 			t.Fatalf("bad diagnostic %#v", d)

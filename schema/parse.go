@@ -94,8 +94,9 @@ type parser struct {
 	diags    Diagnostics
 	in       []stepRef // parallel to diags
 	dups     map[*yaml.Node]bool
-	aliases  int // anchors and aliases found
-	aliasPos Pos // the first of them
+	aliases  int   // anchors and aliases found
+	aliasPos Pos   // the first of them
+	starts   []int // where each line starts, once needed (see lineText)
 }
 
 type stepRef struct {

@@ -24,6 +24,8 @@ func TestParseErrors(t *testing.T) {
 		want      string // "line:col: text" of one of the diagnostics
 	}{
 		{"unclosed list", "name: x\nsteps: [a, b\nfoo: 1\n", `2:1: a [ list is not closed`},
+		{"lines ended by CR", "name: x\rsteps: [a, b\rfoo: 1\r", `2:1: a [ list is not closed`},
+		{"CR before a scalar root", "       \r\r0", `3:1: a flow file must be a mapping`},
 		{"bad indentation", "name: x\nsteps:\n  - answer: {}\n   - play: x\n", `4:4: list items must line up`},
 		{"unclosed quote", "name: \"x\nsteps: 1\n", `1:1: a quoted string is not closed`},
 		{"at sign", "name: @x\n", `1:7: quote a value that starts with @`},
@@ -101,6 +103,7 @@ func TestParseLineEndings(t *testing.T) {
 	for _, src := range []string{
 		"name: x\r\nsteps:\r\n  - answer: {}\r\n",
 		"\ufeffname: x\nsteps:\n  - answer: {}\n",
+		"name: x\rsteps:\r  - answer: {}\r",
 	} {
 		if _, diags := parseAll(src); len(diags) > 0 {
 			t.Errorf("%q: %s", src, diags.Error())

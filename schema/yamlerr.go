@@ -66,6 +66,7 @@ func splitYAMLError(err error) (int, string) {
 // before the problem either parse or fail differently (at their end).
 func (p *parser) refineLine(msg string, line int) int {
 	starts := lineStarts(p.src)
+	p.starts = starts
 	n := len(starts)
 	fails := func(k int) bool {
 		end := len(p.src)
@@ -111,12 +112,19 @@ func prefixFailsWith(src []byte, msg string) (failed bool) {
 	return false
 }
 
-// lineStarts returns the offset at which each line starts.
+// lineStarts returns the offset at which each line starts. Lines end as YAML
+// ends them: at \n, \r\n or a lone \r.
 func lineStarts(src []byte) []int {
 	starts := []int{0}
-	for i, b := range src {
-		if b == '\n' && i+1 < len(src) {
-			starts = append(starts, i+1)
+	for i := 0; i < len(src); i++ {
+		switch {
+		case src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			i++
+			fallthrough
+		case src[i] == '\n' || src[i] == '\r':
+			if i+1 < len(src) {
+				starts = append(starts, i+1)
+			}
 		}
 	}
 	return starts
@@ -124,18 +132,17 @@ func lineStarts(src []byte) []int {
 
 // lineText returns line (1-based) of the source without its line break.
 func (p *parser) lineText(line int) []byte {
-	src := p.src
-	for i := 1; i < line; i++ {
-		j := bytes.IndexByte(src, '\n')
-		if j < 0 {
-			return nil
-		}
-		src = src[j+1:]
+	if p.starts == nil {
+		p.starts = lineStarts(p.src)
 	}
-	if j := bytes.IndexByte(src, '\n'); j >= 0 {
-		src = src[:j]
+	if line < 1 || line > len(p.starts) {
+		return nil
 	}
-	return bytes.TrimSuffix(src, []byte("\r"))
+	end := len(p.src)
+	if line < len(p.starts) {
+		end = p.starts[line]
+	}
+	return bytes.TrimRight(p.src[p.starts[line-1]:end], "\r\n")
 }
 
 // firstCol is the column of the first non-blank character of line.
@@ -181,10 +188,11 @@ func (p *parser) firstRune(bad func(r rune, size int) bool) Pos {
 		if bad(r, size) {
 			return at
 		}
-		if r == '\n' {
+		switch {
+		case r == '\n' || (r == '\r' && !bytes.HasPrefix(p.src[i+1:], []byte("\n"))):
 			at.Line++
 			at.Col = 1
-		} else {
+		case r != '\r':
 			at.Col++
 		}
 		i += size

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/flowrunner/flowrunner/ariclient"
 	"github.com/flowrunner/flowrunner/engine"
@@ -31,6 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	unrouted := fs.String("unrouted", envDefault("FLOWRUNNER_UNROUTED", "continue"), "what to do with a call whose flow is unknown: continue (back to the dialplan) or hangup [FLOWRUNNER_UNROUTED]")
 	logFormat := fs.String("log-format", envDefault("FLOWRUNNER_LOG_FORMAT", "text"), "log format: text or json [FLOWRUNNER_LOG_FORMAT]")
 	logLevel := fs.String("log-level", envDefault("FLOWRUNNER_LOG_LEVEL", "info"), "log level: debug, info, warn, error [FLOWRUNNER_LOG_LEVEL]")
+	drainFlag := fs.String("drain-timeout", envDefault("FLOWRUNNER_DRAIN_TIMEOUT", "30s"), "on SIGTERM/SIGINT, how long calls in progress may run on before they are hung up; new calls go back to the dialplan meanwhile [FLOWRUNNER_DRAIN_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -41,6 +43,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	drainTimeout, err := time.ParseDuration(*drainFlag)
+	if err != nil || drainTimeout < 0 {
+		fmt.Fprintf(stderr, "serve: bad --drain-timeout %q: use a duration like 30s or 2m\n", *drainFlag)
 		return exitUsage
 	}
 	policy, err := parseUnrouted(*unrouted)
@@ -85,12 +92,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	eng.SetFlows(reg)
 
 	log.Info("serving", "flows", strings.Join(reg.Names(), ","), "apps", strings.Join(appNames, ","), "ari_url", *ariURL)
-	if err := client.Run(ctx, eng); err != nil && !errors.Is(err, context.Canceled) {
+	// The ARI connection outlives the signal: calls in progress need their
+	// events while the engine drains.
+	runCtx, stopRun := context.WithCancel(context.Background())
+	defer stopRun()
+	runErr := make(chan error, 1)
+	go func() { runErr <- client.Run(runCtx, eng) }()
+	select {
+	case err := <-runErr:
 		log.Error("ari client stopped", "err", err)
 		return exitInvalid
+	case <-ctx.Done():
 	}
-	log.Info("shutting down", "active_calls", eng.ActiveCalls())
+	log.Info("draining: new calls go back to the dialplan", "active_calls", eng.ActiveCalls(), "drain_timeout", drainTimeout)
+	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	remaining := eng.Drain(drainCtx)
+	cancel()
+	stopRun()
+	<-runErr
+	log.Info("stopped", "calls_hung_up_at_drain_timeout", remaining)
 	return exitOK
+}
+
+// usageError maps a flag parsing error to an exit code: --help is success.
+func usageError(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
 }
 
 func parseUnrouted(s string) (engine.UnroutedPolicy, error) {
@@ -118,12 +147,4 @@ func readPassword(password, file string) (string, error) {
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	return strings.TrimRight(line, "\r"), nil
-}
-
-// usageError maps a flag parsing error to an exit code: --help is success.
-func usageError(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
 }

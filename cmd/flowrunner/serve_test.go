@@ -122,7 +122,7 @@ func TestServeAgainstSimServer(t *testing.T) {
 	sim := startFlowrunner(t, "sim-server", "--listen", "127.0.0.1:0", "--user", "asterisk", "--password", "s3cret")
 	base := sim.waitLine(regexp.MustCompile(`url=(http://\S+)/ari`))
 	serve := startFlowrunner(t, "serve", "--flows", dir, "--ari-url", base+"/ari",
-		"--ari-user", "asterisk", "--ari-password-file", pwFile, "--log-level", "warn")
+		"--ari-user", "asterisk", "--ari-password-file", pwFile, "--log-level", "warn", "--drain-timeout", "20s")
 
 	// Ready once the app is registered (its WebSocket is connected).
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -183,9 +183,31 @@ func TestServeAgainstSimServer(t *testing.T) {
 	if state.Live != 0 || state.InStasis != 0 {
 		t.Fatalf("after %d calls: %d still live, %d in Stasis\nserve log:\n%s", calls, state.Live, state.InStasis, serve.stderr.String())
 	}
+
+	// SIGTERM with a call in progress (hello-world lasts 2.4 s): serve
+	// drains, the call completes rather than being left in Stasis, and serve
+	// exits 0.
+	placeCall := func() {
+		req, _ := http.NewRequest("POST", base+"/sim/calls?app=hello-world", nil)
+		req.SetBasicAuth("asterisk", "s3cret")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("placing a call: status %d", resp.StatusCode)
+		}
+	}
+	placeCall()
 	if code := serve.stop(); code != 0 {
 		t.Fatalf("serve exited %d:\n%s", code, serve.stderr.String())
 	}
+	st, body = get("/sim/calls")
+	if err := json.Unmarshal(body, &state); err != nil || st != 200 || state.Live != 0 {
+		t.Fatalf("after the drain: %d %s", st, body)
+	}
+
 	if code := sim.stop(); code != 0 {
 		t.Fatalf("sim-server exited %d:\n%s", code, sim.stderr.String())
 	}

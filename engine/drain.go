@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"context"
+)
+
+// Drain prepares the engine to stop without stranding callers. From the moment
+// it is called, new calls are handled as unrouted (sent back to the dialplan or
+// hung up, per Config.Unrouted). It waits until the calls in progress have
+// ended or ctx is done; the calls still running then are hung up, and Drain
+// waits for those hangups to take effect until Config.EndGrace passes. It
+// returns the number of calls that were still running when ctx ended. The ARI
+// connection must stay up while Drain runs.
+func (e *Engine) Drain(ctx context.Context) int {
+	e.mu.Lock()
+	if e.drained == nil {
+		e.drained = make(chan struct{})
+		if len(e.calls) == 0 {
+			close(e.drained)
+		}
+	}
+	drained := e.drained
+	e.mu.Unlock()
+
+	select {
+	case <-drained:
+		return 0
+	case <-ctx.Done():
+	}
+	e.mu.Lock()
+	remaining := make([]string, 0, len(e.calls))
+	for id := range e.calls {
+		remaining = append(remaining, id)
+	}
+	e.mu.Unlock()
+	e.log.Warn("drain timeout: hanging up the calls still in progress", "calls", len(remaining))
+	for _, id := range remaining {
+		e.detached(&op{name: "hangup", channel: id})
+	}
+	wait, cancel := context.WithTimeout(context.Background(), e.cfg.EndGrace)
+	defer cancel()
+	select {
+	case <-drained:
+	case <-wait.Done():
+	}
+	return len(remaining)
+}
+
+// drainingLocked reports whether Drain has been called; e.mu must be held.
+func (e *Engine) drainingLocked() bool { return e.drained != nil }
+
+// Draining reports whether Drain has been called: the engine takes no new calls.
+func (e *Engine) Draining() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.drainingLocked()
+}

@@ -1,0 +1,44 @@
+package engine_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+
+	"github.com/flowrunner/flowrunner/engine"
+)
+
+func TestDrainLetsCallsFinishAndTurnsNewCallsAway(t *testing.T) {
+	h := newHarness(t, helloWorld, engine.Config{})
+	h.start("1.1", "hello-world")
+	h.ari.Expect("answer 1.1")
+	play := h.ari.Expect("play 1.1")
+
+	done := make(chan int, 1)
+	go func() { done <- h.eng.Drain(context.Background()) }()
+	for !h.eng.Draining() {
+		runtime.Gosched()
+	}
+	h.start("2.2", "hello-world")
+	h.ari.Expect("continue 2.2") // new calls go back to the dialplan
+	h.finished(play, "done")
+	h.ari.Expect("hangup 1.1")
+	h.stasisEnd("1.1")
+	if remaining := <-done; remaining != 0 {
+		t.Fatalf("Drain reported %d calls left, want 0", remaining)
+	}
+}
+
+func TestDrainTimeoutHangsUpRemainingCalls(t *testing.T) {
+	h := newHarness(t, "name: hold\nsteps:\n  - wait: 1h\n", engine.Config{})
+	h.start("1.1", "hold")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the drain timeout has already passed
+	done := make(chan int, 1)
+	go func() { done <- h.eng.Drain(ctx) }()
+	h.ari.Expect("hangup 1.1")
+	h.stasisEnd("1.1")
+	if remaining := <-done; remaining != 1 {
+		t.Fatalf("Drain reported %d calls left, want 1", remaining)
+	}
+}
