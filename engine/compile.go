@@ -307,14 +307,14 @@ func (c *compiler) compileAssign(st *schema.Step, a schema.Assignment) assign {
 	if a.Expr == nil {
 		out.literal = normalizeLiteral(a.Literal)
 		if got := reflect.TypeOf(out.literal); !assignable(got, want) {
-			c.errorf(st, a.NamePos, "cannot set %s (%s) to a %s", a.Name, typeName(want), typeName(got))
+			c.errorf(st, a.NamePos, "cannot set %s (%s) to %v, which is %s", a.Name, typeName(want), a.Literal, withArticle(typeName(got)))
 		}
 		return out
 	}
 	out.program = c.compileExpr(st, *a.Expr)
 	if out.program != nil {
 		if got := out.program.Node().Type(); !assignable(got, want) {
-			c.errorf(st, a.Expr.Pos, "cannot set %s (%s) to %q, which is a %s", a.Name, typeName(want), a.Expr.Src, typeName(got))
+			c.errorf(st, a.Expr.Pos, "cannot set %s (%s) to %q, which is %s", a.Name, typeName(want), a.Expr.Src, withArticle(typeName(got)))
 		}
 	}
 	return out
@@ -340,6 +340,13 @@ func typeName(t reflect.Type) string {
 		return "float"
 	}
 	return t.String()
+}
+
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 // normalizeLiteral maps YAML-decoded values to the types expressions use: all
