@@ -3,9 +3,6 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
-	"os"
 
 	"github.com/flowrunner/flowrunner/schema"
 )
@@ -16,9 +13,10 @@ import (
 // returned diagnostics may hold warnings even when the Flow is not nil.
 func Load(file string, src []byte) (*Flow, schema.Diagnostics) {
 	doc, diags := schema.Parse(file, src)
-	if doc == nil || diags.HasErrors() {
+	if doc == nil {
 		return nil, diags
 	}
+	// Validate even after parse errors, so every problem is reported at once.
 	diags = append(diags, schema.Validate(doc)...)
 	if diags.HasErrors() {
 		diags.Sort()
@@ -32,9 +30,9 @@ func Load(file string, src []byte) (*Flow, schema.Diagnostics) {
 
 // LoadFile reads a flow file (refusing files over schema.MaxFileSize) and Loads it.
 func LoadFile(path string) (*Flow, schema.Diagnostics) {
-	src, err := readFile(path)
-	if err != nil {
-		return nil, schema.Diagnostics{{File: path, Severity: schema.SeverityError, Msg: err.Error()}}
+	src, d := schema.ReadFile(path)
+	if d != nil {
+		return nil, schema.Diagnostics{*d}
 	}
 	return Load(path, src)
 }
@@ -43,21 +41,4 @@ func LoadFile(path string) (*Flow, schema.Diagnostics) {
 func Version(src []byte) string {
 	sum := sha256.Sum256(src)
 	return hex.EncodeToString(sum[:6])
-}
-
-// readFile reads at most schema.MaxFileSize bytes, failing fast on larger files.
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, schema.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > schema.MaxFileSize {
-		return nil, fmt.Errorf("file is larger than %d bytes; flow files are limited to that size", schema.MaxFileSize)
-	}
-	return src, nil
 }

@@ -54,28 +54,44 @@ func Parse(file string, src []byte) (*Document, Diagnostics) {
 	return doc, p.finish(doc)
 }
 
-// ParseFile reads and parses the flow file at path, reading at most
-// MaxFileSize+1 bytes so an oversized file fails fast.
+// ParseFile reads and parses the flow file at path (see ReadFile).
 func ParseFile(path string) (*Document, Diagnostics) {
+	src, d := ReadFile(path)
+	if d != nil {
+		return nil, Diagnostics{*d}
+	}
+	return Parse(path, src)
+}
+
+// ReadFile reads a flow file, reading at most MaxFileSize+1 bytes so an
+// oversized file fails fast. A problem comes back as a diagnostic for path.
+func ReadFile(path string) ([]byte, *Diagnostic) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, Diagnostics{ioDiag(path, err)}
+		d := ioDiag(path, err)
+		return nil, &d
 	}
 	defer f.Close()
+	tooBig := func(size string) *Diagnostic {
+		return &Diagnostic{File: path, Msg: fmt.Sprintf("file is %s; a flow file may be at most %s", size, formatSize(MaxFileSize))}
+	}
 	if fi, err := f.Stat(); err == nil {
 		if fi.IsDir() {
-			return nil, Diagnostics{{File: path, Msg: "is a directory, not a flow file"}}
+			return nil, &Diagnostic{File: path, Msg: "is a directory, not a flow file"}
 		}
 		if fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
-			return nil, Diagnostics{{File: path, Msg: fmt.Sprintf("file is %s; a flow file may be at most %s",
-				formatSize(fi.Size()), formatSize(MaxFileSize))}}
+			return nil, tooBig(formatSize(fi.Size()))
 		}
 	}
 	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, Diagnostics{ioDiag(path, err)}
+		d := ioDiag(path, err)
+		return nil, &d
 	}
-	return Parse(path, src)
+	if len(src) > MaxFileSize {
+		return nil, tooBig("over " + formatSize(MaxFileSize))
+	}
+	return src, nil
 }
 
 func ioDiag(path string, err error) Diagnostic {

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // parseAll runs Parse and, if there is a document, Validate.
@@ -115,7 +114,6 @@ func TestParseLineEndings(t *testing.T) {
 // a message about the size, without reading or parsing the content.
 func TestSizeLimit(t *testing.T) {
 	big := make([]byte, 50<<20)
-	start := time.Now()
 	doc, diags := Parse("big.yaml", big)
 	if doc != nil || len(diags) != 1 || !strings.Contains(diags[0].Msg, "larger than 1 MiB") {
 		t.Fatalf("Parse of 50 MB: doc %v, diags %v", doc, diags)
@@ -133,9 +131,6 @@ func TestSizeLimit(t *testing.T) {
 	doc, diags = ParseFile(path)
 	if doc != nil || len(diags) != 1 || diags[0].Error() != path+": file is 50 MiB; a flow file may be at most 1 MiB" {
 		t.Fatalf("ParseFile of 50 MB: doc %v, diags %v", doc, diags)
-	}
-	if elapsed := time.Since(start); elapsed > 5*time.Second {
-		t.Errorf("rejecting 50 MB took %v", elapsed)
 	}
 
 	// Exactly at the limit is fine as far as size goes.
