@@ -40,17 +40,21 @@ type playBody struct {
 }
 
 // Play starts media on the channel as one playback with the caller-chosen id:
-// POST /channels/{id}/play/{playbackId} with body {"media":[...]}.
-func (c *Client) Play(ctx context.Context, channelID, playbackID string, media []string) error {
+// POST /channels/{id}/play/{playbackId}[?lang=L] with body {"media":[...]}.
+func (c *Client) Play(ctx context.Context, channelID, playbackID string, req engine.PlayRequest) error {
 	if err := need("play", channelID, playbackID); err != nil {
 		return err
 	}
-	if len(media) == 0 {
+	if len(req.Media) == 0 {
 		return errors.New("ari play: no media")
 	}
+	var q url.Values
+	if req.Language != "" {
+		q = url.Values{"lang": {req.Language}}
+	}
 	return c.do(ctx, request{op: "play", method: http.MethodPost,
-		path: "/channels/" + seg(channelID) + "/play/" + seg(playbackID),
-		body: playBody{Media: media}})
+		path:  "/channels/" + seg(channelID) + "/play/" + seg(playbackID),
+		query: q, body: playBody{Media: req.Media}})
 }
 
 // StopPlayback stops a playback: DELETE /playbacks/{id}.
@@ -90,6 +94,9 @@ func (c *Client) Continue(ctx context.Context, channelID string, to engine.Dialp
 	}
 	if to.Priority > 0 {
 		q.Set("priority", strconv.Itoa(to.Priority))
+	}
+	if to.Label != "" {
+		q.Set("label", to.Label)
 	}
 	return c.do(ctx, request{op: "continue", method: http.MethodPost,
 		path: "/channels/" + seg(channelID) + "/continue", query: q})

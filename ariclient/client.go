@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,10 @@ type Client struct {
 	http    *http.Client
 	sem     chan struct{} // one token per REST request in flight
 	running atomic.Bool
+
+	appsMu      sync.Mutex
+	apps        []string      // the applications Run keeps connected; guarded by appsMu
+	appsChanged chan struct{} // signalled (never blocking) when apps changes
 
 	stats counters
 }
@@ -91,6 +96,9 @@ func New(opts Options) (*Client, error) {
 		tr:     tr,
 		http:   &http.Client{Transport: tr, CheckRedirect: noRedirect},
 		sem:    make(chan struct{}, o.MaxInFlight),
+
+		apps:        o.Apps,
+		appsChanged: make(chan struct{}, 1),
 	}, nil
 }
 

@@ -30,6 +30,7 @@ type wireEvent struct {
 	Cause       int          `json:"cause"`
 	Channel     wireChannel  `json:"channel"`
 	Playback    wirePlayback `json:"playback"`
+	Recording   wirePlayback `json:"recording"`
 }
 
 type wireChannel struct {
@@ -48,8 +49,10 @@ type wireChannel struct {
 	} `json:"dialplan"`
 }
 
+// wirePlayback is a playback or a live recording (which has a name, no id).
 type wirePlayback struct {
 	ID        string `json:"id"`
+	Name      string `json:"name"`
 	MediaURI  string `json:"media_uri"`
 	State     string `json:"state"`
 	TargetURI string `json:"target_uri"`
@@ -83,6 +86,15 @@ func decodeEvent(data []byte) (ev *engine.Event, typ string, err error) {
 		ev.MediaURI = w.Playback.MediaURI
 		// "channel:<id>"; a bridge target leaves ChannelID empty.
 		if id, ok := strings.CutPrefix(w.Playback.TargetURI, "channel:"); ok {
+			ev.ChannelID = id
+		}
+		return ev, w.Type, nil
+	case engine.EventRecordingStarted, engine.EventRecordingFinished, engine.EventRecordingFailed:
+		if w.Recording.Name == "" {
+			return nil, w.Type, errors.New("recording event without recording name")
+		}
+		ev.RecordingName = w.Recording.Name
+		if id, ok := strings.CutPrefix(w.Recording.TargetURI, "channel:"); ok {
 			ev.ChannelID = id
 		}
 		return ev, w.Type, nil

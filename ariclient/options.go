@@ -88,18 +88,7 @@ func (o Options) withDefaults() (Options, *url.URL, error) {
 	if len(o.Apps) == 0 {
 		bad("Apps needs at least one Stasis application name")
 	}
-	seen := make(map[string]bool, len(o.Apps))
-	for _, a := range o.Apps {
-		switch {
-		case a == "":
-			bad("Apps: empty application name")
-		case strings.ContainsAny(a, ", \t\r\n/?#&"):
-			bad("Apps: application name %q contains a character Asterisk treats as a separator", a)
-		case seen[a]:
-			bad("Apps: application %q is listed twice (Asterisk allows one connection per name)", a)
-		}
-		seen[a] = true
-	}
+	errs = append(errs, checkApps(o.Apps)...)
 	durations := []struct {
 		name string
 		p    *time.Duration
@@ -140,6 +129,24 @@ func (o Options) withDefaults() (Options, *url.URL, error) {
 	}
 	o.Apps = append([]string(nil), o.Apps...)
 	return o, base, nil
+}
+
+// checkApps reports empty, malformed and repeated application names.
+func checkApps(apps []string) []error {
+	var errs []error
+	seen := make(map[string]bool, len(apps))
+	for _, a := range apps {
+		switch {
+		case a == "":
+			errs = append(errs, errors.New("Apps: empty application name"))
+		case strings.ContainsAny(a, ", \t\r\n/?#&"):
+			errs = append(errs, fmt.Errorf("Apps: application name %q contains a character Asterisk treats as a separator", a))
+		case seen[a]:
+			errs = append(errs, fmt.Errorf("Apps: application %q is listed twice (Asterisk allows one connection per name)", a))
+		}
+		seen[a] = true
+	}
+	return errs
 }
 
 func parseBaseURL(raw string) (*url.URL, error) {

@@ -89,7 +89,7 @@ func (c *Client) exchange(ctx context.Context, r request) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &engine.ActionError{Op: r.op, Status: resp.StatusCode, Message: errorMessage(resp.StatusCode, data)}
 	}
-	if r.out != nil {
+	if r.out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, r.out); err != nil {
 			return fmt.Errorf("ari %s %s: decoding response: %w", r.op, r.path, err)
 		}

@@ -41,13 +41,42 @@ func TestRESTRequests(t *testing.T) {
 			seenRequest{Method: "POST", Path: "/channels/1795644136.82/answer"}},
 		{"answer local half", func() error { return c.Answer(ctx, "1795644136.83;2") },
 			seenRequest{Method: "POST", Path: "/channels/1795644136.83;2/answer"}},
-		{"play one", func() error { return c.Play(ctx, "1.2", "pb-1", []string{"sound:hello-world"}) },
+		{"play one", func() error { return c.Play(ctx, "1.2", "pb-1", engine.PlayRequest{Media: []string{"sound:hello-world"}}) },
 			seenRequest{Method: "POST", Path: "/channels/1.2/play/pb-1",
 				Body: `{"media":["sound:hello-world"]}`, ContentType: jsonType}},
 		{"play list", func() error {
-			return c.Play(ctx, "1.2", "pb-2", []string{"sound:press-1", "digits:12,3", "number:42"})
+			return c.Play(ctx, "1.2", "pb-2", engine.PlayRequest{Media: []string{"sound:press-1", "digits:12,3", "number:42"}})
 		}, seenRequest{Method: "POST", Path: "/channels/1.2/play/pb-2",
 			Body: `{"media":["sound:press-1","digits:12,3","number:42"]}`, ContentType: jsonType}},
+		{"play in a language", func() error {
+			return c.Play(ctx, "1.2", "pb-3", engine.PlayRequest{Media: []string{"number:42"}, Language: "fr"})
+		}, seenRequest{Method: "POST", Path: "/channels/1.2/play/pb-3", RawQuery: "lang=fr",
+			Body: `{"media":["number:42"]}`, ContentType: jsonType}},
+		{"get_var", func() error { _, err := c.GetVar(ctx, "1.2", "CALLERID(num)"); return err },
+			seenRequest{Method: "GET", Path: "/channels/1.2/variable", RawQuery: "variable=CALLERID%28num%29"}},
+		{"set_var", func() error { return c.SetVar(ctx, "1.2", "FOO", "bar") },
+			seenRequest{Method: "POST", Path: "/channels/1.2/variable",
+				Body: `{"value":"bar","variable":"FOO"}`, ContentType: jsonType}},
+		{"moh", func() error { return c.MOH(ctx, "1.2", "", false) },
+			seenRequest{Method: "POST", Path: "/channels/1.2/moh"}},
+		{"moh class", func() error { return c.MOH(ctx, "1.2", "jazz", false) },
+			seenRequest{Method: "POST", Path: "/channels/1.2/moh", RawQuery: "mohClass=jazz"}},
+		{"moh stop", func() error { return c.MOH(ctx, "1.2", "", true) },
+			seenRequest{Method: "DELETE", Path: "/channels/1.2/moh"}},
+		{"ring", func() error { return c.Ring(ctx, "1.2", false) },
+			seenRequest{Method: "POST", Path: "/channels/1.2/ring"}},
+		{"ring stop", func() error { return c.Ring(ctx, "1.2", true) },
+			seenRequest{Method: "DELETE", Path: "/channels/1.2/ring"}},
+		{"send_dtmf", func() error {
+			return c.SendDTMF(ctx, "1.2", engine.DTMFRequest{Digits: "12#", Between: 200 * time.Millisecond, Duration: 150 * time.Millisecond})
+		}, seenRequest{Method: "POST", Path: "/channels/1.2/dtmf", RawQuery: "between=200&dtmf=12%23&duration=150"}},
+		{"record", func() error {
+			return c.Record(ctx, "1.2", engine.RecordRequest{Name: "msg-1", Format: "wav", MaxDuration: 2500 * time.Millisecond,
+				MaxSilence: 5 * time.Second, Beep: true, TerminateOn: "#"})
+		}, seenRequest{Method: "POST", Path: "/channels/1.2/record",
+			RawQuery: "beep=true&format=wav&ifExists=fail&maxDurationSeconds=3&maxSilenceSeconds=5&name=msg-1&terminateOn=%23"}},
+		{"stop_recording", func() error { return c.StopRecording(ctx, "msg-1") },
+			seenRequest{Method: "POST", Path: "/recordings/live/msg-1/stop"}},
 		{"stop", func() error { return c.StopPlayback(ctx, "pb-1") },
 			seenRequest{Method: "DELETE", Path: "/playbacks/pb-1"}},
 		{"hangup", func() error { return c.Hangup(ctx, "1.2", "") },
@@ -72,7 +101,7 @@ func TestRESTRequests(t *testing.T) {
 			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, tc.want)
 		}
 	}
-	if st := c.Stats(); st.RESTErrors != 0 || st.RESTRequests != 10 {
+	if st := c.Stats(); st.RESTErrors != 0 || st.RESTRequests != 21 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -83,9 +112,9 @@ func TestRESTLocalValidation(t *testing.T) {
 	ctx := context.Background()
 	for name, err := range map[string]error{
 		"answer":   c.Answer(ctx, ""),
-		"play ch":  c.Play(ctx, "", "pb", []string{"sound:x"}),
-		"play pb":  c.Play(ctx, "1.2", "", []string{"sound:x"}),
-		"no media": c.Play(ctx, "1.2", "pb", nil),
+		"play ch":  c.Play(ctx, "", "pb", engine.PlayRequest{Media: []string{"sound:x"}}),
+		"play pb":  c.Play(ctx, "1.2", "", engine.PlayRequest{Media: []string{"sound:x"}}),
+		"no media": c.Play(ctx, "1.2", "pb", engine.PlayRequest{}),
 		"stop":     c.StopPlayback(ctx, ""),
 		"hangup":   c.Hangup(ctx, "", "normal"),
 		"continue": c.Continue(ctx, "", engine.DialplanTarget{}),
@@ -116,7 +145,7 @@ func TestRESTErrorMapping(t *testing.T) {
 		{404, `{"message":"Channel not found"}`, func() error { return c.Answer(ctx, "gone") }, "answer", "Channel not found"},
 		{404, `{"message":"Playback not found"}`, func() error { return c.StopPlayback(ctx, "pb") }, "stop", "Playback not found"},
 		{409, `{"message":"Channel not in Stasis application"}`, func() error { return c.Continue(ctx, "1.2", engine.DialplanTarget{}) }, "continue", "Channel not in Stasis application"},
-		{500, `{"error":"Allocation failed"}`, func() error { return c.Play(ctx, "1.2", "pb", []string{"x"}) }, "play", "Allocation failed"},
+		{500, `{"error":"Allocation failed"}`, func() error { return c.Play(ctx, "1.2", "pb", engine.PlayRequest{Media: []string{"x"}}) }, "play", "Allocation failed"},
 		{400, "bad reason\n", func() error { return c.Hangup(ctx, "1.2", "whatever") }, "hangup", "bad reason"},
 		{503, "", func() error { return c.Answer(ctx, "1.2") }, "answer", "Service Unavailable"},
 	} {

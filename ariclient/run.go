@@ -19,7 +19,9 @@ import (
 var ErrRunning = errors.New("ariclient: Run is already running")
 
 // Run keeps one event WebSocket per app connected until ctx is done, feeding
-// sink, and returns nil once every connection has closed. Each app's loop
+// sink, and returns nil once every connection has closed. The apps are those
+// of Options.Apps, or of the latest SetApps: an app added while Run runs is
+// connected, and a removed app's connection is closed. Each app's loop
 // dials with HandshakeTimeout, resynchronises with GET /applications/{app},
 // calls sink.Connected, delivers every event frame to sink.HandleEvent, and
 // after a failure reconnects with jittered exponential backoff. Every
@@ -33,11 +35,16 @@ func (c *Client) Run(ctx context.Context, sink engine.EventSink) error {
 	}
 	defer c.running.Store(false)
 	var wg sync.WaitGroup
-	for _, app := range c.opts.Apps {
-		wg.Go(func() { c.runApp(ctx, app, sink) })
+	loops := map[string]*appLoop{}
+	for {
+		c.reconcileApps(ctx, sink, loops, &wg)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-c.appsChanged:
+		}
 	}
-	wg.Wait()
-	return nil
 }
 
 // runApp is one app's connect–read–backoff loop.

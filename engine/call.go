@@ -18,11 +18,14 @@ import (
 type waitKind uint8
 
 const (
-	waitNothing  waitKind = iota
-	waitAction            // the result of the step's REST action
-	waitPlayback          // PlaybackFinished
-	waitTimer             // a wait step's timer
-	waitHangup            // StasisEnd after the flow hung up
+	waitNothing   waitKind = iota
+	waitAction             // the result of the step's REST action
+	waitPlayback           // PlaybackFinished
+	waitTimer              // a wait step's timer
+	waitHangup             // StasisEnd after the flow hung up
+	waitCollect            // keys (gather, menu), after or during the prompt
+	waitRecording          // RecordingFinished
+	waitHTTP               // an HTTP response, or the backoff before a retry
 )
 
 // timerKind names a call's timers; each kind has its own slot.
@@ -33,6 +36,7 @@ const (
 	timerMaxDuration                  // the flow's max_duration
 	timerHangup                       // on_hangup's time budget
 	timerEndGrace                     // the wait for StasisEnd
+	timerOverall                      // gather's overall timeout
 	numTimers
 )
 
@@ -55,12 +59,17 @@ type Call struct {
 
 	playbackID string
 	pbSeq      int
+	collect    *collectRun // input in progress (gather, menu)
+	recording  string      // the live recording's name
+	recSeq     int
+	http       *httpRun // the request in progress
 
 	timers   [numTimers]clock.Timer
 	timerGen [numTimers]uint64
 
-	ops    []*op // queued REST actions; ops[0] is in flight when opBusy
-	opBusy bool
+	ops     []*op // queued REST actions; ops[0] is in flight when opBusy
+	opBusy  bool
+	stepOps int // actions of the current step still to succeed (waitAction)
 
 	leaving     bool // the channel is going away; channel actions are skipped
 	inHangup    bool // on_hangup is running
@@ -110,6 +119,8 @@ func (e *Engine) process(it *item) {
 		}
 	case itemResult:
 		c.handleResult(it.result)
+	case itemHTTP:
+		c.handleHTTP(it.http)
 	case itemVanish:
 		c.setReason(EndChannelVanished)
 		c.stasisEnded = true
@@ -175,7 +186,7 @@ func (c *Call) run(i int) {
 		c.pc = i
 		c.gen++
 		c.waiting = waitNothing
-		c.trace(TraceStep, s.label, kindName(s.kind))
+		c.trace(TraceStep, s.label, s.action)
 		next, wait := c.enter(s)
 		if wait {
 			return
@@ -202,6 +213,11 @@ func (c *Call) enter(s *state) (next int, wait bool) {
 			c.env[a.name] = v
 		}
 		return c.follow(s, outcomeNone)
+	case kindUnset:
+		for _, name := range s.names {
+			c.env[name] = c.flow.vars[name]
+		}
+		return c.follow(s, outcomeNone)
 	case kindLog:
 		msg, err := c.render(&s.message)
 		if err != nil {
@@ -212,10 +228,23 @@ func (c *Call) enter(s *state) (next int, wait bool) {
 		return c.follow(s, outcomeNone)
 	case kindGoto:
 		return s.target, false
+	case kindSwitch:
+		for _, b := range s.cases {
+			ok, err := c.matches(b)
+			if err != nil {
+				return c.failNext(s, fmt.Errorf("switch: %w", err))
+			}
+			if ok {
+				return b.target, false
+			}
+		}
+		return c.follow(s, outcomeNone)
 	case kindWait:
 		c.waiting = waitTimer
 		c.setTimer(timerStep, s.wait.Nanoseconds())
 		return 0, true
+	case kindHTTP:
+		return c.enterHTTP(s)
 	}
 	if c.leaving {
 		// The channel is going away: channel actions in on_hangup are skipped.
@@ -225,51 +254,66 @@ func (c *Call) enter(s *state) (next int, wait bool) {
 	switch s.kind {
 	case kindAnswer:
 		c.waiting = waitAction
-		c.do(&op{name: "answer", gen: c.gen, channel: c.id})
+		c.stepOps = 1
+		c.do(c.channelOp("answer", func(ctx context.Context, a ARI) error { return a.Answer(ctx, c.id) }))
 		return 0, true
 	case kindPlay:
-		media := make([]string, 0, len(s.media))
-		for i := range s.media {
-			m, err := c.render(&s.media[i])
-			if err != nil {
-				return c.failNext(s, err)
-			}
-			media = append(media, m)
+		if err := c.startPlayback(s, s.media, s.playTimeout); err != nil {
+			return c.failNext(s, err)
 		}
-		c.pbSeq++
-		c.playbackID = c.id + "-pb" + strconv.Itoa(c.pbSeq)
-		// Register before the request: events can arrive before the response.
-		c.e.registerPlayback(c.playbackID, c)
-		c.waiting = waitPlayback
-		c.setTimer(timerStep, s.playTimeout.Nanoseconds())
-		c.do(&op{name: "play", gen: c.gen, channel: c.id, playback: c.playbackID, media: media})
 		return 0, true
 	case kindHangup:
 		c.setReason(EndFlowHangup)
 		c.hangup(s.reason)
 		return 0, true
+	case kindGather:
+		return c.enterGather(s)
+	case kindTransfer:
+		return c.enterTransfer(s)
+	case kindGetVar, kindSetVar, kindMOH, kindRing, kindSendDTMF:
+		return c.enterChannelAction(s)
+	case kindRecord:
+		return c.enterRecord(s)
 	}
 	panic(fmt.Sprintf("engine: state %s has unknown kind %d", s.label, s.kind))
 }
 
-func kindName(k stepKind) string {
-	switch k {
-	case kindAnswer:
-		return "answer"
-	case kindPlay:
-		return "play"
-	case kindWait:
-		return "wait"
-	case kindHangup:
-		return "hangup"
-	case kindSet:
-		return "set"
-	case kindLog:
-		return "log"
-	case kindGoto:
-		return "goto"
+// startPlayback renders media and plays them as one playback, guarded by
+// timeout. The playback id is registered before the request: events can
+// arrive before the response.
+func (c *Call) startPlayback(s *state, media []template, timeout time.Duration) error {
+	uris := make([]string, 0, len(media))
+	for i := range media {
+		m, err := c.render(&media[i])
+		if err != nil {
+			return err
+		}
+		uris = append(uris, m)
 	}
-	return "unknown"
+	c.pbSeq++
+	pb := c.id + "-pb" + strconv.Itoa(c.pbSeq)
+	c.playbackID = pb
+	c.e.registerPlayback(pb, c)
+	c.waiting = waitPlayback
+	c.setTimer(timerStep, timeout.Nanoseconds())
+	req := PlayRequest{Media: uris, Language: s.language}
+	o := c.channelOp("play", func(ctx context.Context, a ARI) error { return a.Play(ctx, c.id, pb, req) })
+	o.playback = pb
+	c.do(o)
+	return nil
+}
+
+// matches evaluates a branch's condition; a branch without one matches.
+func (c *Call) matches(b branch) (bool, error) {
+	if b.when == nil {
+		return true, nil
+	}
+	out, err := expr.Run(b.when, c.env)
+	if err != nil {
+		return false, err
+	}
+	ok, _ := out.(bool)
+	return ok, nil
 }
 
 // follow picks where a step goes after outcome o: the outcome's branches, then
@@ -277,14 +321,11 @@ func kindName(k stepKind) string {
 func (c *Call) follow(s *state, o outcome) (int, bool) {
 	for _, set := range [2][]branch{s.on[o], s.next} {
 		for _, b := range set {
-			if b.when == nil {
-				return b.target, false
-			}
-			out, err := expr.Run(b.when, c.env)
+			ok, err := c.matches(b)
 			if err != nil {
 				return c.failNext(s, fmt.Errorf("when: %w", err))
 			}
-			if ok, _ := out.(bool); ok {
+			if ok {
 				return b.target, false
 			}
 		}
@@ -353,7 +394,9 @@ func (c *Call) hangup(reason string) {
 		return
 	}
 	c.stopPlayback()
-	c.do(&op{name: "hangup", gen: c.gen, channel: c.id, reason: reason})
+	o := hangupOp(c.id, reason)
+	o.gen = c.gen
+	c.do(o)
 }
 
 // stopPlayback stops the current playback, if any, and forgets its id.
@@ -363,7 +406,7 @@ func (c *Call) stopPlayback() {
 	}
 	c.e.unregisterPlayback(c.playbackID)
 	if !c.leaving {
-		c.do(&op{name: "stop", playback: c.playbackID})
+		c.do(stopOp(c.playbackID))
 	}
 	c.playbackID = ""
 }
@@ -414,19 +457,23 @@ func (c *Call) leave(why string) {
 	}
 	c.stopTimer(timerStep)
 	c.stopTimer(timerMaxDuration)
+	c.stopTimer(timerOverall)
 	if c.playbackID != "" {
 		c.e.unregisterPlayback(c.playbackID)
 		c.playbackID = ""
 	}
+	c.collect = nil
+	c.http = nil
 	c.trace(TraceLeave, "", why)
-	if c.flow.onHangup < 0 {
+	entry := c.hangupEntry()
+	if entry < 0 {
 		c.hangupDone = true
 		c.maybeFinish()
 		return
 	}
 	c.inHangup = true
 	c.setTimer(timerHangup, c.e.cfg.HangupBudget.Nanoseconds())
-	c.run(c.flow.onHangup)
+	c.run(entry)
 }
 
 func (c *Call) finishHangup() {
@@ -482,7 +529,7 @@ func (c *Call) abandon() {
 		c.leaving = true
 		c.ops = c.ops[:0]
 		c.opBusy = false
-		c.e.detached(&op{name: "hangup", channel: c.id})
+		c.e.detached(hangupOp(c.id, ""))
 	}
 	c.finish()
 }

@@ -47,6 +47,7 @@ func Compile(doc *schema.Document, version string) (*Flow, schema.Diagnostics) {
 				index:   len(f.states),
 				label:   st.Label(),
 				id:      st.ID,
+				action:  st.Action,
 				section: list.Section,
 				pos:     st.Pos,
 				follow:  -1,
@@ -122,6 +123,7 @@ func (c *compiler) declareVars() {
 	}
 	for _, list := range c.doc.Sections() {
 		for _, st := range list.Steps {
+			c.declareInto(st)
 			if st.Set == nil {
 				continue
 			}
@@ -143,6 +145,43 @@ func (c *compiler) declareVars() {
 				c.flow.vars[a.Name] = zero
 			}
 		}
+	}
+}
+
+// declareInto declares the variables a step fills other than by set: gather's
+// and record's into and get_var's (strings), and http's into (typed by their
+// expressions).
+func (c *compiler) declareInto(st *schema.Step) {
+	declare := func(name string, zero any) {
+		if _, known := c.env[name]; !known && name != "" {
+			c.env[name] = zero
+			c.flow.vars[name] = zero
+		}
+	}
+	switch {
+	case st.Gather != nil:
+		declare(st.Gather.Into, "")
+	case st.Record != nil:
+		declare(st.Record.Into, "")
+	case st.GetVar != nil:
+		for _, v := range st.GetVar.Vars {
+			declare(v.Var, "")
+		}
+	case st.HTTP != nil:
+		c.withEnv(httpResponseEnv(), func() {
+			for _, in := range st.HTTP.Into {
+				if _, known := c.env[in.Var]; known {
+					continue
+				}
+				var zero any
+				if p, err := expr.Compile(in.Expr.Src, c.exprOptions()...); err == nil {
+					if t := p.Node().Type(); t != nil && t.Kind() != reflect.Interface {
+						zero = reflect.Zero(t).Interface()
+					}
+				}
+				declare(in.Var, zero)
+			}
+		})
 	}
 }
 
@@ -297,7 +336,9 @@ func (c *compiler) compileStep(s *state, st *schema.Step) {
 		s.kind = kindGoto
 		s.target = c.resolve(st, st.Goto.Target, st.Goto.TargetPos)
 	default:
-		c.errorf(st, st.Pos, "step has no action")
+		if !c.compileCatalogue(s, st) {
+			c.errorf(st, st.Pos, "step has no action this engine runs")
+		}
 	}
 }
 

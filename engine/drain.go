@@ -35,7 +35,7 @@ func (e *Engine) Drain(ctx context.Context) int {
 	e.mu.Unlock()
 	e.log.Warn("drain timeout: hanging up the calls still in progress", "calls", len(remaining))
 	for _, id := range remaining {
-		e.detached(&op{name: "hangup", channel: id})
+		e.detached(hangupOp(id, ""))
 	}
 	wait, cancel := context.WithTimeout(context.Background(), e.cfg.EndGrace)
 	defer cancel()

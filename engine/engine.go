@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"log/slog"
+	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,13 @@ type Config struct {
 	// QueueLimit bounds each shard's queue of ARI events; default 65536.
 	QueueLimit int
 
+	// HTTP sends the requests of http steps; default an *http.Client with no
+	// overall timeout (each attempt has the step's timeout).
+	HTTP HTTPDoer
+	// Secrets are what http steps see as secrets.NAME in url and headers;
+	// serve fills it from FLOWRUNNER_SECRET_* environment variables.
+	Secrets map[string]string
+
 	// Trace, if set, is called for every step, outcome and call end, from the
 	// goroutine running the call. It must not block.
 	Trace func(TraceEvent)
@@ -60,10 +68,11 @@ type Engine struct {
 
 	flows atomic.Pointer[Registry]
 
-	mu        sync.Mutex
-	calls     map[string]*Call // by channel id; guarded by mu
-	playbacks map[string]*Call // by playback id; guarded by mu
-	drained   chan struct{}    // set by Drain, closed when no call is left; guarded by mu
+	mu         sync.Mutex
+	calls      map[string]*Call // by channel id; guarded by mu
+	playbacks  map[string]*Call // by playback id; guarded by mu
+	recordings map[string]*Call // by live recording name; guarded by mu
+	drained    chan struct{}    // set by Drain, closed when no call is left; guarded by mu
 
 	seed   maphash.Seed
 	shards []*shard
@@ -110,16 +119,23 @@ func New(cfg Config) *Engine {
 	if cfg.QueueLimit <= 0 {
 		cfg.QueueLimit = 65536
 	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{}
+	}
+	if cfg.Secrets == nil {
+		cfg.Secrets = map[string]string{}
+	}
 	e := &Engine{
-		cfg:       cfg,
-		ari:       cfg.ARI,
-		clock:     cfg.Clock,
-		log:       cfg.Logger,
-		now:       cfg.Clock.Now,
-		calls:     make(map[string]*Call),
-		playbacks: make(map[string]*Call),
-		seed:      maphash.MakeSeed(),
-		stop:      make(chan struct{}),
+		cfg:        cfg,
+		ari:        cfg.ARI,
+		clock:      cfg.Clock,
+		log:        cfg.Logger,
+		now:        cfg.Clock.Now,
+		calls:      make(map[string]*Call),
+		playbacks:  make(map[string]*Call),
+		recordings: make(map[string]*Call),
+		seed:       maphash.MakeSeed(),
+		stop:       make(chan struct{}),
 	}
 	e.flows.Store(&Registry{byName: map[string]*Flow{}})
 	for range cfg.Shards {
@@ -187,6 +203,8 @@ func (e *Engine) HandleEvent(ev *Event) {
 	switch ev.Type {
 	case EventPlaybackStarted, EventPlaybackContinuing, EventPlaybackFinished:
 		c = e.playbacks[ev.PlaybackID]
+	case EventRecordingStarted, EventRecordingFinished, EventRecordingFailed:
+		c = e.recordings[ev.RecordingName]
 	default:
 		c = e.calls[ev.ChannelID]
 	}
@@ -315,6 +333,9 @@ func (e *Engine) unregisterCall(c *Call) {
 	if c.playbackID != "" {
 		delete(e.playbacks, c.playbackID)
 	}
+	if c.recording != "" {
+		delete(e.recordings, c.recording)
+	}
 	if e.drained != nil && len(e.calls) == 0 {
 		select {
 		case <-e.drained:
@@ -322,5 +343,17 @@ func (e *Engine) unregisterCall(c *Call) {
 			close(e.drained)
 		}
 	}
+	e.mu.Unlock()
+}
+
+func (e *Engine) registerRecording(name string, c *Call) {
+	e.mu.Lock()
+	e.recordings[name] = c
+	e.mu.Unlock()
+}
+
+func (e *Engine) unregisterRecording(name string) {
+	e.mu.Lock()
+	delete(e.recordings, name)
 	e.mu.Unlock()
 }

@@ -35,6 +35,11 @@ const (
 	envArgs    = "args"
 	envDigits  = "digits"
 	envNow     = "now"
+
+	// Seen only by an http step's into expressions.
+	envStatus  = "status"
+	envBody    = "body"
+	envHeaders = "headers"
 )
 
 // compileEnv is the type environment expressions are checked against: every

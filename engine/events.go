@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"strings"
 	"time"
 )
@@ -24,8 +23,17 @@ func (c *Call) handleEvent(ev *Event) {
 		}
 	case EventChannelDtmfReceived:
 		c.handleDTMF(ev.Digit)
+	case EventRecordingFinished, EventRecordingFailed:
+		c.handleRecordingEvent(ev)
 	case EventPlaybackFinished:
-		if ev.PlaybackID != c.playbackID || c.waiting != waitPlayback {
+		if ev.PlaybackID != c.playbackID {
+			return
+		}
+		if c.collect != nil && c.collect.prompting {
+			c.collectPromptDone()
+			return
+		}
+		if c.waiting != waitPlayback {
 			return
 		}
 		c.e.unregisterPlayback(c.playbackID)
@@ -39,7 +47,14 @@ func (c *Call) handleEvent(ev *Event) {
 }
 
 func (c *Call) handleDTMF(digit string) {
-	if c.waiting != waitPlayback || c.leaving {
+	if c.leaving {
+		return
+	}
+	if c.collect != nil {
+		c.collectDigit(digit)
+		return
+	}
+	if c.waiting != waitPlayback {
 		return
 	}
 	s := c.flow.states[c.pc]
@@ -53,8 +68,18 @@ func (c *Call) handleDTMF(digit string) {
 
 func (c *Call) handleTimer(k timerKind) {
 	switch k {
+	case timerOverall:
+		if c.collect != nil {
+			c.finishCollect()
+		}
 	case timerStep:
 		switch c.waiting {
+		case waitCollect:
+			c.collectTimeout()
+		case waitHTTP:
+			c.httpRetry()
+		case waitRecording:
+			c.recordTimeout()
 		case waitTimer:
 			c.complete(outcomeNone)
 		case waitPlayback:
@@ -98,73 +123,6 @@ func (c *Call) stopTimer(k timerKind) {
 	}
 }
 
-// op is one REST action of a call. A call issues its actions one at a time, in
-// order, so "stop the playback" always reaches Asterisk before the next "play".
-type op struct {
-	name     string // answer, play, stop, hangup
-	gen      uint64 // the step generation that issued it
-	channel  string
-	playback string
-	media    []string
-	reason   string
-}
-
-type opResult struct {
-	op  *op
-	err error
-}
-
-func (o *op) run(ctx context.Context, a ARI) error {
-	switch o.name {
-	case "answer":
-		return a.Answer(ctx, o.channel)
-	case "play":
-		return a.Play(ctx, o.channel, o.playback, o.media)
-	case "stop":
-		return a.StopPlayback(ctx, o.playback)
-	case "hangup":
-		return a.Hangup(ctx, o.channel, o.reason)
-	}
-	panic("engine: unknown op " + o.name)
-}
-
-// do queues a REST action for the call.
-func (c *Call) do(o *op) {
-	c.ops = append(c.ops, o)
-	if !c.opBusy {
-		c.startOp()
-	}
-}
-
-func (c *Call) startOp() {
-	o := c.ops[0]
-	c.opBusy = true
-	e := c.e
-	e.clock.Hold()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ActionTimeout)
-		err := o.run(ctx, e.ari)
-		cancel()
-		e.post(item{call: c, kind: itemResult, result: &opResult{op: o, err: err}}, false)
-		e.clock.Release()
-	}()
-}
-
-// detached runs an action that belongs to no live call (an unrouted channel, an
-// abandoned call).
-func (e *Engine) detached(o *op) {
-	e.clock.Hold()
-	go func() {
-		defer e.clock.Release()
-		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ActionTimeout)
-		defer cancel()
-		if err := o.run(ctx, e.ari); err != nil && !IsNotFound(err) {
-			e.stats.ActionErrors.Add(1)
-			e.log.Error("action failed", "op", o.name, "channel_id", o.channel, "err", err)
-		}
-	}()
-}
-
 func (c *Call) handleResult(r *opResult) {
 	c.opBusy = false
 	if len(c.ops) > 0 {
@@ -176,8 +134,8 @@ func (c *Call) handleResult(r *opResult) {
 	o, err := r.op, r.err
 	gone := err != nil && channelGone(err)
 	switch o.name {
-	case "stop":
-		return // a playback that already ended is fine
+	case "stop", "stop_recording":
+		return // a playback or recording that already ended is fine
 	case "hangup":
 		if err != nil && !gone {
 			c.e.stats.ActionErrors.Add(1)
@@ -200,12 +158,27 @@ func (c *Call) handleResult(r *opResult) {
 		c.leave(o.name + ": " + err.Error())
 		return
 	}
-	if err != nil {
-		c.fail(c.flow.states[c.pc], err)
+	s := c.flow.states[c.pc]
+	if o.name == "record" && err != nil {
+		c.recordFailed(s, err)
 		return
 	}
-	if o.name == "answer" && c.waiting == waitAction {
-		c.complete(outcomeNone)
+	if err != nil {
+		c.fail(s, err)
+		return
+	}
+	switch o.name {
+	case "get_var":
+		c.env[o.into] = r.value
+	case "continue":
+		c.waiting = waitHangup // until StasisEnd
+		return
+	}
+	if c.waiting == waitAction {
+		c.stepOps--
+		if c.stepOps <= 0 {
+			c.complete(outcomeNone)
+		}
 	}
 }
 

@@ -38,6 +38,17 @@ const (
 	kindSet
 	kindLog
 	kindGoto
+	kindGather   // gather and menu
+	kindSwitch   // switch
+	kindUnset    // unset
+	kindGetVar   // get_var
+	kindSetVar   // set_var
+	kindTransfer // transfer
+	kindMOH      // moh
+	kindRing     // ring
+	kindSendDTMF // send_dtmf
+	kindRecord   // record
+	kindHTTP     // http
 )
 
 // outcome is a step's typed result.
@@ -48,10 +59,19 @@ const (
 	outcomeDone
 	outcomeInterrupted
 	outcomeFailed
+	outcomeMatch
+	outcomeNoInput
+	outcomeNoMatch
+	outcomeExhausted
+	outcomeHangup
+	outcomeError
+	outcomeOK
+	outcomeTimeout
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"", "done", "interrupted", "failed"}
+var outcomeNames = [numOutcomes]string{"", "done", "interrupted", "failed",
+	"match", "noinput", "nomatch", "exhausted", "hangup", "error", "ok", "timeout"}
 
 func (o outcome) String() string { return outcomeNames[o] }
 
@@ -70,6 +90,7 @@ type state struct {
 	label   string
 	id      string
 	kind    stepKind
+	action  string // the action's name in the flow file, e.g. "say"
 	section schema.Section
 	pos     schema.Pos
 
@@ -80,7 +101,8 @@ type state struct {
 	on     [numOutcomes][]branch
 
 	// Action data; which fields are used depends on kind.
-	media       []template
+	media       []template // play, say
+	language    string     // play (say)
 	interrupt   string
 	playTimeout time.Duration
 	wait        time.Duration
@@ -88,7 +110,29 @@ type state struct {
 	assigns     []assign
 	message     template
 	level       slog.Level
-	target      int // kindGoto
+	target      int            // kindGoto
+	cases       []branch       // kindSwitch
+	names       []string       // kindUnset
+	chanVars    []chanVar      // kindGetVar, kindSetVar
+	dialplan    DialplanTarget // kindTransfer
+	stop        bool           // kindMOH, kindRing
+	class       string         // kindMOH
+	dtmf        dtmfSpec       // kindSendDTMF
+	gather      *gatherSpec    // kindGather
+	record      *recordSpec    // kindRecord
+	http        *httpSpec      // kindHTTP
+}
+
+// chanVar is one channel variable of get_var (into var) or set_var (value).
+type chanVar struct {
+	channel string
+	varName string   // get_var
+	value   template // set_var
+}
+
+type dtmfSpec struct {
+	digits            template
+	between, duration time.Duration
 }
 
 // branch is a compiled `{when, goto}`; a nil when always matches.

@@ -17,7 +17,7 @@ type ARI interface {
 	// Play starts media on the channel under the caller-chosen playbackID
 	// (POST /channels/{id}/play/{playbackId}); several media play in order as
 	// one playback.
-	Play(ctx context.Context, channelID, playbackID string, media []string) error
+	Play(ctx context.Context, channelID, playbackID string, req PlayRequest) error
 	// StopPlayback stops a playback (DELETE /playbacks/{id}).
 	StopPlayback(ctx context.Context, playbackID string) error
 	// Hangup hangs up the channel with an ARI reason such as "normal" or "busy"
@@ -26,13 +26,56 @@ type ARI interface {
 	// Continue sends the channel back to the dialplan
 	// (POST /channels/{id}/continue); empty fields keep the channel's own.
 	Continue(ctx context.Context, channelID string, to DialplanTarget) error
+	// GetVar reads a channel variable or dialplan function
+	// (GET /channels/{id}/variable); a variable the channel does not have
+	// reads as "" with no error.
+	GetVar(ctx context.Context, channelID, name string) (string, error)
+	// SetVar sets a channel variable (POST /channels/{id}/variable).
+	SetVar(ctx context.Context, channelID, name, value string) error
+	// MOH starts music on hold of a class ("" for the default)
+	// (POST /channels/{id}/moh), or stops it (DELETE) when stop is set.
+	MOH(ctx context.Context, channelID, class string, stop bool) error
+	// Ring starts ringing indication (POST /channels/{id}/ring), or stops it
+	// (DELETE) when stop is set.
+	Ring(ctx context.Context, channelID string, stop bool) error
+	// SendDTMF sends tones on the channel (POST /channels/{id}/dtmf).
+	SendDTMF(ctx context.Context, channelID string, req DTMFRequest) error
+	// Record starts recording the channel (POST /channels/{id}/record).
+	Record(ctx context.Context, channelID string, req RecordRequest) error
+	// StopRecording stops a live recording, keeping it
+	// (POST /recordings/live/{name}/stop).
+	StopRecording(ctx context.Context, name string) error
+}
+
+// PlayRequest is what to play.
+type PlayRequest struct {
+	Media    []string
+	Language string // "" for the channel's language
+}
+
+// DTMFRequest is what SendDTMF sends; zero durations take Asterisk's defaults.
+type DTMFRequest struct {
+	Digits   string
+	Between  time.Duration
+	Duration time.Duration
+}
+
+// RecordRequest describes a recording.
+type RecordRequest struct {
+	Name        string
+	Format      string
+	MaxDuration time.Duration // 0: none
+	MaxSilence  time.Duration // 0: none
+	Beep        bool
+	TerminateOn string // none, any, *, #
 }
 
 // DialplanTarget is where Continue sends a channel.
 type DialplanTarget struct {
 	Context   string
 	Extension string
-	Priority  int // 0 means the next priority
+	Priority  int    // 0 means the next priority
+	Label     string // a priority label, instead of Priority
 }
 
 // ActionError is an ARI request that Asterisk answered with an error status.
@@ -69,6 +112,9 @@ const (
 	EventPlaybackStarted
 	EventPlaybackContinuing
 	EventPlaybackFinished
+	EventRecordingStarted
+	EventRecordingFinished
+	EventRecordingFailed
 )
 
 var eventTypeNames = [...]string{
@@ -82,6 +128,9 @@ var eventTypeNames = [...]string{
 	EventPlaybackStarted:      "PlaybackStarted",
 	EventPlaybackContinuing:   "PlaybackContinuing",
 	EventPlaybackFinished:     "PlaybackFinished",
+	EventRecordingStarted:     "RecordingStarted",
+	EventRecordingFinished:    "RecordingFinished",
+	EventRecordingFailed:      "RecordingFailed",
 }
 
 // String returns the ARI name of the event type.
@@ -113,6 +162,9 @@ type Event struct {
 	// PlaybackState is "playing", "continuing", "done" or "failed".
 	PlaybackState string
 	MediaURI      string
+	// RecordingName identifies recording events; ChannelID is taken from the
+	// recording's target_uri.
+	RecordingName string
 	Digit         string // ChannelDtmfReceived
 	Cause         int    // ChannelHangupRequest, ChannelDestroyed
 	Args          []string

@@ -44,6 +44,18 @@ func (r *Registry) Names() []string {
 	return names
 }
 
+// Flows returns the flows sorted by name.
+func (r *Registry) Flows() []*Flow {
+	if r == nil {
+		return nil
+	}
+	out := make([]*Flow, 0, len(r.byName))
+	for _, n := range r.Names() {
+		out = append(out, r.byName[n])
+	}
+	return out
+}
+
 // Len returns the number of flows.
 func (r *Registry) Len() int {
 	if r == nil {

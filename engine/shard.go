@@ -11,6 +11,7 @@ const (
 	itemTimer                      // a call timer fired
 	itemResult                     // a REST action finished
 	itemVanish                     // resync found the channel gone
+	itemHTTP                       // an http step's attempt finished
 )
 
 // item is one unit of work for one call. Each queued item holds the clock once
@@ -22,6 +23,7 @@ type item struct {
 	timer  timerKind
 	gen    uint64
 	result *opResult
+	http   *httpResult
 }
 
 // shard runs the calls hashed to it, one item at a time, so each call's events

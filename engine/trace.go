@@ -39,6 +39,7 @@ type TraceEvent struct {
 const (
 	EndFlowHangup      = "flow_hangup"      // the flow hung up (a hangup step or the end of its steps)
 	EndCallerHangup    = "caller_hangup"    // the caller hung up first
+	EndTransferred     = "transferred"      // a transfer step sent the call back to the dialplan
 	EndError           = "error"            // an action failed and the flow had no way on
 	EndStepBudget      = "step_budget"      // the flow ran more steps than the budget allows
 	EndMaxDuration     = "max_duration"     // the flow's max_duration elapsed

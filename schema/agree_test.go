@@ -52,7 +52,8 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 	}
 
 	// Every object with keys, and the decoder's table for it.
-	objects := []string{"flow", "step", "playOptions", "hangup", "logOptions", "branch", "answer"}
+	objects := []string{"flow", "step", "playOptions", "hangup", "logOptions", "branch", "answer",
+		"gather", "menu"}
 	for _, name := range objects {
 		got, want := sortedCopy(keysOf(name)), propertyNames(def(name))
 		if !slices.Equal(got, want) {
@@ -109,6 +110,10 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 		{"step id pattern", def("stepId")["pattern"], stepIDRE.String()},
 		{"variable name pattern", def("varName")["pattern"], varNameRE.String()},
 		{"interrupt pattern", prop("playOptions", "interrupt")["pattern"], dtmfRE.String()},
+		{"DTMF keys pattern", def("dtmfKeys")["pattern"], dtmfRE.String()},
+		{"terminator pattern", prop("gather", "terminator")["pattern"], terminatorRE.String()},
+		{"most digits", prop("gather", "max_digits")["maximum"], float64(maxGatherDigits)},
+		{"default max digits", prop("gather", "max_digits")["default"], float64(defaultGatherDigits)},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -161,11 +166,16 @@ func TestDecoderFillsEveryField(t *testing.T) {
 		}
 	}
 	visit(reflect.ValueOf(doc))
+	// Actions the schema does not have yet: their Step fields stay unset.
+	pending := map[string]bool{"Say": true, "Switch": true, "Unset": true, "GetVar": true,
+		"SetVar": true, "Transfer": true, "MOH": true, "Ring": true, "SendDTMF": true, "Record": true,
+		"Dial": true, "HTTP": true}
 	for _, typ := range []any{Document{}, Step{}, Branch{}, Outcome{}, Var{}, PlayAction{}, WaitAction{},
-		HangupAction{}, SetAction{}, Assignment{}, LogAction{}, GotoAction{}, Duration{}, Expr{}, Template{}, String{}} {
+		HangupAction{}, SetAction{}, Assignment{}, LogAction{}, GotoAction{}, Duration{}, Expr{}, Template{}, String{},
+		GatherAction{}, MenuAction{}, MenuOption{}} {
 		rt := reflect.TypeOf(typ)
 		for i := range rt.NumField() {
-			if f := rt.Field(i); f.IsExported() && !set[rt.Name()+"."+f.Name] {
+			if f := rt.Field(i); f.IsExported() && !set[rt.Name()+"."+f.Name] && !(rt.Name() == "Step" && pending[f.Name]) {
 				t.Errorf("no key of the flow set %s.%s", rt.Name(), f.Name)
 			}
 		}
@@ -186,6 +196,11 @@ steps:
   - set: {tries: tries + 1, flag: true}
     next: [{when: tries < 3, goto: start}]
   - log: {message: "tries ${tries}", level: warn}
+  - gather: {prompt: [sound:x], min_digits: 2, max_digits: 4, terminator: "*", timeout: 5s,
+      inter_digit_timeout: 2s, overall_timeout: 20s, pattern: '^[0-9]+$', valid: len(digits) > 1, into: account}
+    on: {nomatch: start}
+  - menu: {prompt: sound:m, options: {"1": start}, attempts: 2, timeout: 3s, noinput_prompt: sound:n, nomatch_prompt: [sound:o]}
+    on: {exhausted: [{when: tries > 1, goto: end}]}
   - goto: end
   - id: end
     hangup: {reason: busy}

@@ -113,6 +113,21 @@ type Step struct {
 	Log    *LogAction
 	Goto   *GotoAction
 
+	Gather   *GatherAction
+	Menu     *MenuAction
+	Say      *SayAction
+	Switch   *SwitchAction
+	Unset    *UnsetAction
+	GetVar   *GetVarAction
+	SetVar   *SetVarAction
+	Transfer *TransferAction
+	MOH      *MOHAction
+	Ring     *RingAction
+	SendDTMF *SendDTMFAction
+	Record   *RecordAction
+	Dial     *DialAction
+	HTTP     *HTTPAction
+
 	// Next is where to go when the step is done: branches tried in order, the
 	// first whose When is nil or true wins; none matching falls through to the
 	// following step. `next: id` is one unconditional branch.

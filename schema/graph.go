@@ -34,8 +34,8 @@ func newGraph(doc *Document, ids map[string]*Step) *graph {
 			}
 		}
 		spec, _ := action(st.Action)
-		if st.Goto != nil {
-			to(st.Goto.Target)
+		for _, id := range jumps(st) {
+			to(id)
 		}
 		if !spec.ends { // after goto or hangup, next is never used
 			for _, b := range st.Next {
@@ -52,6 +52,21 @@ func newGraph(doc *Document, ids map[string]*Step) *graph {
 		}
 	}
 	return g
+}
+
+// jumps returns the targets a step's action itself jumps to: goto's, a
+// menu's options.
+func jumps(st *Step) []string {
+	var out []string
+	switch {
+	case st.Goto != nil:
+		out = append(out, st.Goto.Target)
+	case st.Menu != nil:
+		for _, o := range st.Menu.Options {
+			out = append(out, o.Target)
+		}
+	}
+	return out
 }
 
 // fallsThrough reports whether a step can continue with the step below it: it

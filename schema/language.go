@@ -53,6 +53,8 @@ var actions = []actionSpec{
 	{name: "set", decode: decodeSet},
 	{name: "log", decode: decodeLog},
 	{name: "goto", decode: decodeGoto, ends: true},
+	{name: "gather", decode: decodeGather, outcomes: []string{"match", "noinput", "nomatch"}, waits: true},
+	{name: "menu", decode: decodeMenu, outcomes: []string{"exhausted"}, waits: true},
 }
 
 // action returns the spec of the named action.

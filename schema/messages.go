@@ -30,7 +30,7 @@ func keysOf(def string) []string {
 	case "branch":
 		return sortedKeys(branchFields)
 	}
-	return nil
+	return stepKeysOf(def)
 }
 
 func sortedKeys[T any](f fields[T]) []string {
@@ -45,6 +45,8 @@ var objectNames = map[string]string{
 	"hangup":      "in hangup",
 	"logOptions":  "in log",
 	"branch":      "in branch",
+	"gather":      "in gather",
+	"menu":        "in menu",
 }
 
 func unknownKeyMsg(def, key string) string {
@@ -71,8 +73,15 @@ func outcomeMsg(action, name string) string {
 	if len(outs) == 0 {
 		return fmt.Sprintf("%q has no outcomes, so %q never happens; use next to say where to go after it", action, name)
 	}
-	if s := closest(name, outs); s != "" {
+	s := closest(name, outs)
+	if s == "" {
+		s = outcomeSynonyms[action][name]
+	}
+	if s != "" {
 		return fmt.Sprintf("%s has no outcome %q; did you mean %q? (outcomes: %s)", action, name, s, strings.Join(outs, ", "))
+	}
+	if hint := outcomeHints[action][name]; hint != "" {
+		return fmt.Sprintf("%s has no outcome %q (%s); its outcomes are %s", action, name, hint, andList(outs))
 	}
 	return fmt.Sprintf("%s has no outcome %q; its outcomes are %s", action, name, andList(outs))
 }
@@ -98,6 +107,9 @@ func missingMsg(def, name string) string {
 		return fmt.Sprintf("log has no %q", name)
 	case "branch":
 		return fmt.Sprintf("a branch needs %q: the step id to jump to", name)
+	}
+	if msg := stepMissingMsg(def, name); msg != "" {
+		return msg
 	}
 	return fmt.Sprintf("missing %q", name)
 }
@@ -139,6 +151,8 @@ func shapeMsg(def, what string, n *yaml.Node) string {
 		return fmt.Sprintf("%s needs a step id or a list of {when, goto} branches, not %s", what, describe(n))
 	case "log":
 		return fmt.Sprintf(`"log" needs a message or {message, level}, not %s`, describe(n))
+	case "prompt":
+		return fmt.Sprintf("%s needs a media URI or a list of them, not %s", what, describe(n))
 	}
 	return fmt.Sprintf("%s cannot be %s", what, describe(n))
 }
@@ -174,6 +188,9 @@ func typeMsg(def, what string, n *yaml.Node, want []string) string {
 			return fmt.Sprintf(`"interrupt" needs DTMF keys as text, e.g. "#" or "123" (quoted), not %s`, got)
 		}
 	}
+	if ex, ok := actionExamples[def]; ok && what == strconv.Quote(def) {
+		return fmt.Sprintf("%s takes a mapping of settings, e.g. %s; not %s", what, ex, got)
+	}
 	names := make([]string, len(want))
 	for i, w := range want {
 		names[i] = typeNames[w]
@@ -200,8 +217,12 @@ func patternMsg(def, what, got string) string {
 		return varNameMsg(got)
 	case "flow.name":
 		return fmt.Sprintf("flow name %q is not valid: use letters, digits, ., _ and -, starting with a letter or digit", got)
-	case "playOptions":
-		return fmt.Sprintf(`"interrupt" takes DTMF keys (0-9, *, #, A-D), not %q`, got)
+	case "playOptions", "dtmfKeys":
+		return fmt.Sprintf(`%s takes DTMF keys (0-9, *, #, A-D), not %q`, what, got)
+	case "gather":
+		if what == `"terminator"` {
+			return terminatorMsg(got)
+		}
 	}
 	return fmt.Sprintf("%s: %q is not valid here", what, got)
 }
@@ -237,6 +258,8 @@ func emptyMsg(def, what string) string {
 		return "the log message is empty"
 	case "expr":
 		return what + " is empty; give it an expression"
+	case "menu":
+		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
 	}
 	return what + " is empty"
 }

@@ -85,6 +85,10 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 		}
 	case st.Goto != nil:
 		v.jump(st, st.Goto.Target, st.Goto.TargetPos, ids)
+	case st.Gather != nil:
+		v.checkGather(st)
+	case st.Menu != nil:
+		v.checkMenu(st)
 	}
 
 	if len(st.Next) > 0 && spec.ends {
@@ -109,12 +113,7 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 
 func (v *validator) checkPlay(st *Step) {
 	p := st.Play
-	for _, m := range p.Media {
-		if msg := mediaProblem(m.Src); msg != "" {
-			v.errorf(st, m.Pos, "%s", msg)
-		}
-		v.checkTemplate(st, m)
-	}
+	v.checkMedia(st, p.Media)
 	if p.Interrupt != "" && !dtmfRE.MatchString(p.Interrupt) {
 		v.errorf(st, p.InterruptPos, `"interrupt" takes DTMF keys (0-9, *, #, A-D), not %q`, p.Interrupt)
 	}

@@ -119,7 +119,7 @@ func TestValidateDocumentBuiltInGo(t *testing.T) {
 		`go.yaml:2:1: flow "built": variable "now" clashes with a name every expression already has (args, call, caller, channel, digits, now, vars); rename it`,
 		`go.yaml:4:9: flow "built" step #1 (play): media "hello" must start with sound:, digits:, number:, characters:, tone: or recording:`,
 		`go.yaml:5:9: flow "built" step #2 (goto): goto "nowhere": no step has this id`,
-		`go.yaml:6:3: flow "built" step #3: step has no action; give it one of answer, play, wait, hangup, set, log, goto`,
+		`go.yaml:6:3: flow "built" step #3: step has no action; give it one of ` + strings.Join(ActionNames(), ", "),
 		`go.yaml:6:3: flow "built" step #3: warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`,
 	}
 	if !slices.Equal(got, want) {

@@ -101,8 +101,8 @@ func (v *validator) schemaLeaf(e *jsonschema.ValidationError) {
 	case *kind.AdditionalProperties:
 		for _, name := range k.Properties {
 			at := pos(keyNode(n, name, v.doc.dups))
-			switch def {
-			case "noOutcomes", "playOutcomes":
+			switch {
+			case strings.HasSuffix(def, "Outcomes"):
 				action := ""
 				if st != nil {
 					action = st.Action
@@ -129,6 +129,16 @@ func (v *validator) schemaLeaf(e *jsonschema.ValidationError) {
 		v.schemaError(st, at, typeMsg(def, what, n, k.Want))
 	case *kind.Pattern:
 		v.schemaError(st, at, patternMsg(def, what, k.Got))
+	case *kind.Minimum:
+		v.schemaError(st, at, boundMsg(what, n, k.Want, true))
+	case *kind.Maximum:
+		v.schemaError(st, at, boundMsg(what, n, k.Want, false))
+	case *kind.Not:
+		if s, ok := str(n); ok && def == "varName" {
+			v.schemaError(st, at, varNameMsg(s))
+		} else {
+			v.schemaError(st, at, what+" is not allowed here")
+		}
 	case *kind.Enum:
 		v.schemaError(st, at, enumMsg(what, n, k.Want))
 	case *kind.MinItems, *kind.MinProperties, *kind.MinLength:

@@ -16,12 +16,18 @@ import (
 
 // Action is one call the engine made on the fake.
 type Action struct {
-	Op       string // answer, play, stop, hangup, continue
+	Op       string // answer, play, stop, hangup, continue, get_var, set_var, moh, ring, send_dtmf, record, stop_recording
 	Channel  string
 	Playback string
 	Media    []string
+	Language string
 	Reason   string
 	Target   engine.DialplanTarget
+	Name     string // get_var, set_var: the variable; record, stop_recording: the recording
+	Value    string // set_var; moh: the class
+	Stop     bool   // moh, ring
+	DTMF     engine.DTMFRequest
+	Record   engine.RecordRequest
 }
 
 // String renders the action compactly, e.g. `play 1.1 [sound:hello-world]`.
@@ -34,7 +40,22 @@ func (a Action) String() string {
 	case "hangup":
 		return strings.TrimSpace(fmt.Sprintf("hangup %s %s", a.Channel, a.Reason))
 	case "continue":
-		return "continue " + a.Channel
+		return strings.TrimSpace(fmt.Sprintf("continue %s %s %s", a.Channel, a.Target.Context, a.Target.Extension))
+	case "get_var":
+		return fmt.Sprintf("get_var %s %s", a.Channel, a.Name)
+	case "set_var":
+		return fmt.Sprintf("set_var %s %s=%s", a.Channel, a.Name, a.Value)
+	case "moh", "ring":
+		if a.Stop {
+			return fmt.Sprintf("%s %s stop", a.Op, a.Channel)
+		}
+		return strings.TrimSpace(fmt.Sprintf("%s %s start %s", a.Op, a.Channel, a.Value))
+	case "send_dtmf":
+		return fmt.Sprintf("send_dtmf %s %s", a.Channel, a.DTMF.Digits)
+	case "record":
+		return fmt.Sprintf("record %s %s", a.Channel, a.Record.Name)
+	case "stop_recording":
+		return "stop_recording " + a.Name
 	}
 	return a.Op + " " + a.Channel
 }
@@ -53,14 +74,15 @@ type FakeARI struct {
 	actions chan Action
 
 	mu   sync.Mutex
-	errs map[string]error // by op
+	errs map[string]error  // by op
+	vars map[string]string // channel variables GetVar answers with
 }
 
 // NewFakeARI returns a fake whose actions the test reads with Next. It holds
 // clk on behalf of the test (see FakeARI).
 func NewFakeARI(t testing.TB, clk clock.Clock) *FakeARI {
 	clk.Hold()
-	return &FakeARI{t: t, clock: clk, actions: make(chan Action, 1024), errs: map[string]error{}}
+	return &FakeARI{t: t, clock: clk, actions: make(chan Action, 1024), errs: map[string]error{}, vars: map[string]string{}}
 }
 
 // Idle lets virtual time pass until f returns, then holds the clock again.
@@ -116,8 +138,8 @@ func (f *FakeARI) Answer(_ context.Context, ch string) error {
 }
 
 // Play records a play.
-func (f *FakeARI) Play(_ context.Context, ch, pb string, media []string) error {
-	return f.record(Action{Op: "play", Channel: ch, Playback: pb, Media: media})
+func (f *FakeARI) Play(_ context.Context, ch, pb string, req engine.PlayRequest) error {
+	return f.record(Action{Op: "play", Channel: ch, Playback: pb, Media: req.Media, Language: req.Language})
 }
 
 // StopPlayback records a stop.
@@ -135,6 +157,51 @@ func (f *FakeARI) Continue(_ context.Context, ch string, to engine.DialplanTarge
 	return f.record(Action{Op: "continue", Channel: ch, Target: to})
 }
 
+// SetChannelVar makes GetVar of name answer value.
+func (f *FakeARI) SetChannelVar(name, value string) {
+	f.mu.Lock()
+	f.vars[name] = value
+	f.mu.Unlock()
+}
+
+// GetVar records a get_var and answers with the variable set by SetChannelVar ("" if none).
+func (f *FakeARI) GetVar(_ context.Context, ch, name string) (string, error) {
+	err := f.record(Action{Op: "get_var", Channel: ch, Name: name})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.vars[name], err
+}
+
+// SetVar records a set_var.
+func (f *FakeARI) SetVar(_ context.Context, ch, name, value string) error {
+	return f.record(Action{Op: "set_var", Channel: ch, Name: name, Value: value})
+}
+
+// MOH records a moh.
+func (f *FakeARI) MOH(_ context.Context, ch, class string, stop bool) error {
+	return f.record(Action{Op: "moh", Channel: ch, Value: class, Stop: stop})
+}
+
+// Ring records a ring.
+func (f *FakeARI) Ring(_ context.Context, ch string, stop bool) error {
+	return f.record(Action{Op: "ring", Channel: ch, Stop: stop})
+}
+
+// SendDTMF records a send_dtmf.
+func (f *FakeARI) SendDTMF(_ context.Context, ch string, req engine.DTMFRequest) error {
+	return f.record(Action{Op: "send_dtmf", Channel: ch, DTMF: req})
+}
+
+// Record records a record.
+func (f *FakeARI) Record(_ context.Context, ch string, req engine.RecordRequest) error {
+	return f.record(Action{Op: "record", Channel: ch, Record: req, Name: req.Name})
+}
+
+// StopRecording records a stop_recording.
+func (f *FakeARI) StopRecording(_ context.Context, name string) error {
+	return f.record(Action{Op: "stop_recording", Name: name})
+}
+
 // NopARI accepts every action and does nothing: for benchmarks.
 type NopARI struct{}
 
@@ -142,7 +209,7 @@ type NopARI struct{}
 func (NopARI) Answer(context.Context, string) error { return nil }
 
 // Play does nothing.
-func (NopARI) Play(context.Context, string, string, []string) error { return nil }
+func (NopARI) Play(context.Context, string, string, engine.PlayRequest) error { return nil }
 
 // StopPlayback does nothing.
 func (NopARI) StopPlayback(context.Context, string) error { return nil }
@@ -152,3 +219,24 @@ func (NopARI) Hangup(context.Context, string, string) error { return nil }
 
 // Continue does nothing.
 func (NopARI) Continue(context.Context, string, engine.DialplanTarget) error { return nil }
+
+// GetVar answers "".
+func (NopARI) GetVar(context.Context, string, string) (string, error) { return "", nil }
+
+// SetVar does nothing.
+func (NopARI) SetVar(context.Context, string, string, string) error { return nil }
+
+// MOH does nothing.
+func (NopARI) MOH(context.Context, string, string, bool) error { return nil }
+
+// Ring does nothing.
+func (NopARI) Ring(context.Context, string, bool) error { return nil }
+
+// SendDTMF does nothing.
+func (NopARI) SendDTMF(context.Context, string, engine.DTMFRequest) error { return nil }
+
+// Record does nothing.
+func (NopARI) Record(context.Context, string, engine.RecordRequest) error { return nil }
+
+// StopRecording does nothing.
+func (NopARI) StopRecording(context.Context, string) error { return nil }

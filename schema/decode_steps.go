@@ -1,0 +1,98 @@
+package schema
+
+import (
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// The decoders of the step catalogue beyond the core actions (steps.go). The
+// same lenient rules as decode.go: a value of the wrong shape is left zero and
+// the schema reports it.
+
+var gatherFields = fields[GatherAction]{
+	"prompt": func(_ *decoder, _, v *yaml.Node, g *GatherAction) { g.Prompt = media(v) },
+	"min_digits": func(_ *decoder, _, v *yaml.Node, g *GatherAction) {
+		g.MinDigits, _ = intValue(v)
+		g.MinDigitsPos = contentPos(v)
+	},
+	"max_digits": func(_ *decoder, _, v *yaml.Node, g *GatherAction) {
+		g.MaxDigits, _ = intValue(v)
+		g.MaxDigitsPos = contentPos(v)
+	},
+	"terminator": func(_ *decoder, _, v *yaml.Node, g *GatherAction) {
+		if s, ok := str(v); ok {
+			g.Terminator, g.TerminatorPos = &s, contentPos(v)
+		}
+	},
+	"timeout":             func(_ *decoder, _, v *yaml.Node, g *GatherAction) { g.Timeout = durationPtr(v) },
+	"inter_digit_timeout": func(_ *decoder, _, v *yaml.Node, g *GatherAction) { g.InterDigitTimeout = durationPtr(v) },
+	"overall_timeout":     func(_ *decoder, _, v *yaml.Node, g *GatherAction) { g.OverallTimeout = durationPtr(v) },
+	"pattern": func(_ *decoder, _, v *yaml.Node, g *GatherAction) {
+		if s, ok := str(v); ok {
+			g.Pattern = &String{Value: s, Pos: contentPos(v)}
+		}
+	},
+	"valid": func(_ *decoder, _, v *yaml.Node, g *GatherAction) { g.Valid = exprPtr(v) },
+	"into": func(_ *decoder, _, v *yaml.Node, g *GatherAction) {
+		if s, ok := str(v); ok {
+			g.Into, g.IntoPos = s, contentPos(v)
+		}
+	},
+}
+
+func decodeGather(d *decoder, st *Step, v *yaml.Node) {
+	st.Gather = &GatherAction{}
+	decodeFields(d, v, gatherFields, st.Gather)
+}
+
+// intValue returns the value of an integer scalar; 0 and false for anything
+// else (the schema reports it).
+func intValue(n *yaml.Node) (int, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		return 0, false
+	}
+	i, ok := scalar(n).(int)
+	return i, ok
+}
+
+// durationPtr decodes a duration that may be absent.
+func durationPtr(n *yaml.Node) *Duration {
+	d := duration(n)
+	return &d
+}
+
+// exprPtr decodes an expression; nil when the value is not text.
+func exprPtr(n *yaml.Node) *Expr {
+	if s, ok := str(n); ok {
+		return &Expr{Src: s, Pos: contentPos(n)}
+	}
+	return nil
+}
+
+// template decodes a template; ok is false when the value is not text.
+func template(n *yaml.Node) (Template, bool) {
+	s, ok := str(n)
+	return Template{Src: s, Pos: contentPos(n)}, ok
+}
+
+var menuFields = fields[MenuAction]{
+	"prompt": func(_ *decoder, _, v *yaml.Node, m *MenuAction) { m.Prompt = media(v) },
+	"options": func(d *decoder, _, v *yaml.Node, m *MenuAction) {
+		eachPair(d, v, func(k, v *yaml.Node) {
+			o := MenuOption{Key: k.Value, KeyPos: pos(k), TargetPos: contentPos(v)}
+			o.Target, _ = str(v)
+			m.Options = append(m.Options, o)
+		})
+	},
+	"attempts": func(_ *decoder, _, v *yaml.Node, m *MenuAction) {
+		m.Attempts, _ = intValue(v)
+		m.AttemptsPos = contentPos(v)
+	},
+	"timeout":        func(_ *decoder, _, v *yaml.Node, m *MenuAction) { m.Timeout = durationPtr(v) },
+	"noinput_prompt": func(_ *decoder, _, v *yaml.Node, m *MenuAction) { m.NoInputPrompt = media(v) },
+	"nomatch_prompt": func(_ *decoder, _, v *yaml.Node, m *MenuAction) { m.NoMatchPrompt = media(v) },
+}
+
+func decodeMenu(d *decoder, st *Step, v *yaml.Node) {
+	st.Menu = &MenuAction{}
+	decodeFields(d, v, menuFields, st.Menu)
+}

@@ -1,0 +1,64 @@
+package schema
+
+import (
+	"fmt"
+	"math/big"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// The messages of the step catalogue beyond the core actions.
+
+// stepKeysOf lists the keys of the catalogue's objects, by schema $defs name.
+func stepKeysOf(def string) []string {
+	switch def {
+	case "gather":
+		return sortedKeys(gatherFields)
+	case "menu":
+		return sortedKeys(menuFields)
+	}
+	return nil
+}
+
+// outcomeSynonyms are outcome names people reach for that mean one of the
+// action's own, by action: "timeout" on a gather is its "noinput".
+var outcomeSynonyms = map[string]map[string]string{
+	"gather": {"timeout": "noinput", "done": "match", "invalid": "nomatch", "ok": "match"},
+	"menu":   {"timeout": "exhausted", "noinput": "exhausted", "nomatch": "exhausted", "failed": "exhausted"},
+}
+
+// outcomeHints explain why an action lacks an outcome people expect of it.
+var outcomeHints = map[string]map[string]string{
+	"gather": {"interrupted": "any key stops the prompt and starts the input"},
+	"menu":   {"interrupted": "a key jumps to its step under options"},
+}
+
+// actionExamples show the mapping form of an action, for messages about a
+// value of the wrong type.
+var actionExamples = map[string]string{
+	"gather": "gather: {prompt: sound:enter-pin, max_digits: 4}",
+	"menu":   `menu: {prompt: sound:press-1-or-2, options: {"1": sales, "2": support}}`,
+}
+
+// stepMissingMsg explains a required key missing from an action of the catalogue.
+func stepMissingMsg(def, name string) string {
+	switch def + "." + name {
+	case "menu.prompt":
+		return `menu has no "prompt": say what to play`
+	case "menu.options":
+		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
+	}
+	return ""
+}
+
+// boundMsg explains a number under a minimum (low) or over a maximum.
+func boundMsg(what string, n *yaml.Node, limit *big.Rat, low bool) string {
+	got, ok := intValue(n)
+	if ok && limit.IsInt() && limit.Num().IsInt64() {
+		return rangeMsg(what, got, int(limit.Num().Int64()), low)
+	}
+	if low {
+		return fmt.Sprintf("%s must be at least %s, not %s", what, limit.RatString(), describe(n))
+	}
+	return fmt.Sprintf("%s must be at most %s, not %s", what, limit.RatString(), describe(n))
+}
