@@ -31,6 +31,8 @@ type wireEvent struct {
 	Channel     wireChannel  `json:"channel"`
 	Playback    wirePlayback `json:"playback"`
 	Recording   wirePlayback `json:"recording"`
+	Peer        wireChannel  `json:"peer"`
+	DialStatus  string       `json:"dialstatus"`
 }
 
 type wireChannel struct {
@@ -98,6 +100,14 @@ func decodeEvent(data []byte) (ev *engine.Event, typ string, err error) {
 			ev.ChannelID = id
 		}
 		return ev, w.Type, nil
+	}
+	if t == engine.EventDial {
+		// The channel being dialled is the peer.
+		if w.Peer.ID == "" {
+			return nil, w.Type, errors.New("dial event without peer")
+		}
+		ev.DialStatus = w.DialStatus
+		w.Channel = w.Peer
 	}
 	if w.Channel.ID == "" {
 		return nil, w.Type, errors.New("channel event without channel id")

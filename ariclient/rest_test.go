@@ -41,7 +41,9 @@ func TestRESTRequests(t *testing.T) {
 			seenRequest{Method: "POST", Path: "/channels/1795644136.82/answer"}},
 		{"answer local half", func() error { return c.Answer(ctx, "1795644136.83;2") },
 			seenRequest{Method: "POST", Path: "/channels/1795644136.83;2/answer"}},
-		{"play one", func() error { return c.Play(ctx, "1.2", "pb-1", engine.PlayRequest{Media: []string{"sound:hello-world"}}) },
+		{"play one", func() error {
+			return c.Play(ctx, "1.2", "pb-1", engine.PlayRequest{Media: []string{"sound:hello-world"}})
+		},
 			seenRequest{Method: "POST", Path: "/channels/1.2/play/pb-1",
 				Body: `{"media":["sound:hello-world"]}`, ContentType: jsonType}},
 		{"play list", func() error {

@@ -26,6 +26,8 @@ const (
 	waitCollect            // keys (gather, menu), after or during the prompt
 	waitRecording          // RecordingFinished
 	waitHTTP               // an HTTP response, or the backoff before a retry
+	waitDial               // an outbound leg to answer
+	waitBridged            // the bridged callee to hang up
 )
 
 // timerKind names a call's timers; each kind has its own slot.
@@ -63,6 +65,7 @@ type Call struct {
 	recording  string      // the live recording's name
 	recSeq     int
 	http       *httpRun // the request in progress
+	dial       *dialRun // the dial in progress
 
 	timers   [numTimers]clock.Timer
 	timerGen [numTimers]uint64
@@ -274,6 +277,8 @@ func (c *Call) enter(s *state) (next int, wait bool) {
 		return c.enterChannelAction(s)
 	case kindRecord:
 		return c.enterRecord(s)
+	case kindDial:
+		return c.enterDial(s)
 	}
 	panic(fmt.Sprintf("engine: state %s has unknown kind %d", s.label, s.kind))
 }
@@ -464,6 +469,7 @@ func (c *Call) leave(why string) {
 	}
 	c.collect = nil
 	c.http = nil
+	c.cleanupDial(true)
 	c.trace(TraceLeave, "", why)
 	entry := c.hangupEntry()
 	if entry < 0 {
@@ -504,6 +510,7 @@ func (c *Call) finish() {
 		return
 	}
 	c.ended = true
+	c.cleanupDial(true)
 	for k := range c.timers {
 		c.stopTimer(timerKind(k))
 	}

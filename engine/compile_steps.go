@@ -72,6 +72,9 @@ func (c *compiler) compileCatalogue(s *state, st *schema.Step) bool {
 	case st.HTTP != nil:
 		s.kind = kindHTTP
 		s.http = c.compileHTTP(st)
+	case st.Dial != nil:
+		s.kind = kindDial
+		s.dial = c.compileDial(st)
 	default:
 		return false
 	}
@@ -268,4 +271,24 @@ func (c *compiler) withEnv(extra map[string]any, f func()) {
 		}
 	}()
 	f()
+}
+
+func (c *compiler) compileDial(st *schema.Step) *dialSpec {
+	d := st.Dial
+	spec := &dialSpec{
+		sequential: d.Strategy == "sequential",
+		timeout:    durationOr(d.Timeout, defaultDialTimeout),
+		ringback:   d.Ringback,
+	}
+	if spec.ringback == "" {
+		spec.ringback = "ring"
+	}
+	for _, ep := range d.Endpoints {
+		spec.endpoints = append(spec.endpoints, c.compileTemplate(st, ep))
+	}
+	if d.CallerID != nil {
+		t := c.compileTemplate(st, *d.CallerID)
+		spec.callerID = &t
+	}
+	return spec
 }

@@ -226,7 +226,7 @@ func (e *Engine) Connected(app string, liveChannels []string) {
 	var gone []*Call
 	e.mu.Lock()
 	for id, c := range e.calls {
-		if _, ok := live[id]; !ok && c.app == app {
+		if _, ok := live[id]; !ok && c.app == app && c.id == id {
 			gone = append(gone, c)
 		}
 	}
@@ -244,10 +244,15 @@ func (e *Engine) Disconnected(app string, err error) {
 }
 
 func (e *Engine) startCall(ev *Event) {
-	flow, name := e.route(ev)
 	e.mu.Lock()
+	owner := e.calls[ev.ChannelID]
 	draining := e.drainingLocked()
 	e.mu.Unlock()
+	if owner != nil && owner.id != ev.ChannelID {
+		e.post(item{call: owner, kind: itemEvent, ev: ev}, true) // an outbound leg entering Stasis
+		return
+	}
+	flow, name := e.route(ev)
 	if draining {
 		e.stats.CallsUnrouted.Add(1)
 		e.unrouted(ev, name+" (draining: not taking new calls)")
@@ -260,8 +265,12 @@ func (e *Engine) startCall(ev *Event) {
 	}
 	c := newCall(e, ev, flow)
 	e.mu.Lock()
-	if _, dup := e.calls[ev.ChannelID]; dup {
+	if owner, dup := e.calls[ev.ChannelID]; dup {
 		e.mu.Unlock()
+		if owner.id != ev.ChannelID {
+			e.post(item{call: owner, kind: itemEvent, ev: ev}, true) // an outbound leg entering Stasis
+			return
+		}
 		e.log.Warn("StasisStart for a channel already in a call", "channel_id", ev.ChannelID)
 		return
 	}
@@ -355,5 +364,20 @@ func (e *Engine) registerRecording(name string, c *Call) {
 func (e *Engine) unregisterRecording(name string) {
 	e.mu.Lock()
 	delete(e.recordings, name)
+	e.mu.Unlock()
+}
+
+// registerLeg routes the events of an outbound channel to the call dialling it.
+func (e *Engine) registerLeg(id string, c *Call) {
+	e.mu.Lock()
+	e.calls[id] = c
+	e.mu.Unlock()
+}
+
+func (e *Engine) unregisterLeg(id string, c *Call) {
+	e.mu.Lock()
+	if e.calls[id] == c {
+		delete(e.calls, id)
+	}
 	e.mu.Unlock()
 }

@@ -7,6 +7,10 @@ import (
 
 // handleEvent advances the call by one ARI event.
 func (c *Call) handleEvent(ev *Event) {
+	if ev.ChannelID != c.id && ev.ChannelID != "" && ev.RecordingName == "" && ev.PlaybackID == "" {
+		c.handleLegEvent(ev) // an outbound leg of a dial
+		return
+	}
 	switch ev.Type {
 	case EventStasisEnd:
 		c.stasisEnded = true
@@ -80,6 +84,8 @@ func (c *Call) handleTimer(k timerKind) {
 			c.httpRetry()
 		case waitRecording:
 			c.recordTimeout()
+		case waitDial:
+			c.dialTimeout()
 		case waitTimer:
 			c.complete(outcomeNone)
 		case waitPlayback:
@@ -134,8 +140,11 @@ func (c *Call) handleResult(r *opResult) {
 	o, err := r.op, r.err
 	gone := err != nil && channelGone(err)
 	switch o.name {
-	case "stop", "stop_recording":
-		return // a playback or recording that already ended is fine
+	case "stop", "stop_recording", "leg_hangup", "bridge_delete", "ringback_stop":
+		return // cleanup of something that may already be gone is fine
+	case "create", "dial":
+		c.handleLegResult(o, err)
+		return
 	case "hangup":
 		if err != nil && !gone {
 			c.e.stats.ActionErrors.Add(1)
@@ -164,6 +173,9 @@ func (c *Call) handleResult(r *opResult) {
 		return
 	}
 	if err != nil {
+		if c.dial != nil {
+			c.cleanupDial(false) // a bridge request failed
+		}
 		c.fail(s, err)
 		return
 	}

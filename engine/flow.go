@@ -49,6 +49,7 @@ const (
 	kindSendDTMF // send_dtmf
 	kindRecord   // record
 	kindHTTP     // http
+	kindDial     // dial
 )
 
 // outcome is a step's typed result.
@@ -67,11 +68,15 @@ const (
 	outcomeError
 	outcomeOK
 	outcomeTimeout
+	outcomeAnswered
+	outcomeBusy
+	outcomeNoAnswer
 	numOutcomes
 )
 
 var outcomeNames = [numOutcomes]string{"", "done", "interrupted", "failed",
-	"match", "noinput", "nomatch", "exhausted", "hangup", "error", "ok", "timeout"}
+	"match", "noinput", "nomatch", "exhausted", "hangup", "error", "ok", "timeout",
+	"answered", "busy", "noanswer"}
 
 func (o outcome) String() string { return outcomeNames[o] }
 
@@ -121,6 +126,7 @@ type state struct {
 	gather      *gatherSpec    // kindGather
 	record      *recordSpec    // kindRecord
 	http        *httpSpec      // kindHTTP
+	dial        *dialSpec      // kindDial
 }
 
 // chanVar is one channel variable of get_var (into var) or set_var (value).

@@ -45,6 +45,26 @@ type ARI interface {
 	// StopRecording stops a live recording, keeping it
 	// (POST /recordings/live/{name}/stop).
 	StopRecording(ctx context.Context, name string) error
+	// CreateChannel creates an outbound channel in the application without
+	// dialling it (POST /channels/create), so it is in Stasis before it rings.
+	CreateChannel(ctx context.Context, req CreateRequest) error
+	// Dial dials a created channel (POST /channels/{id}/dial).
+	Dial(ctx context.Context, channelID, caller string, timeout time.Duration) error
+	// CreateBridge creates a bridge of a type such as "mixing" (POST /bridges/{id}).
+	CreateBridge(ctx context.Context, bridgeID, bridgeType string) error
+	// AddToBridge puts channels into a bridge (POST /bridges/{id}/addChannel).
+	AddToBridge(ctx context.Context, bridgeID string, channelIDs []string) error
+	// DeleteBridge destroys a bridge (DELETE /bridges/{id}); its channels stay.
+	DeleteBridge(ctx context.Context, bridgeID string) error
+}
+
+// CreateRequest describes an outbound channel to create.
+type CreateRequest struct {
+	ChannelID  string // chosen by the engine, registered before the request
+	Endpoint   string // e.g. PJSIP/alice
+	App        string
+	Originator string            // the caller's channel, for linkedid and codecs
+	Variables  map[string]string // e.g. CALLERID(num)
 }
 
 // PlayRequest is what to play.
@@ -115,6 +135,7 @@ const (
 	EventRecordingStarted
 	EventRecordingFinished
 	EventRecordingFailed
+	EventDial
 )
 
 var eventTypeNames = [...]string{
@@ -131,6 +152,7 @@ var eventTypeNames = [...]string{
 	EventRecordingStarted:     "RecordingStarted",
 	EventRecordingFinished:    "RecordingFinished",
 	EventRecordingFailed:      "RecordingFailed",
+	EventDial:                 "Dial",
 }
 
 // String returns the ARI name of the event type.
@@ -165,10 +187,14 @@ type Event struct {
 	// RecordingName identifies recording events; ChannelID is taken from the
 	// recording's target_uri.
 	RecordingName string
-	Digit         string // ChannelDtmfReceived
-	Cause         int    // ChannelHangupRequest, ChannelDestroyed
-	Args          []string
-	Channel       ChannelInfo // StasisStart, ChannelStateChange
+	// DialStatus is a Dial event's status ("", RINGING, ANSWER, BUSY,
+	// NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL...); ChannelID is the peer,
+	// the channel being dialled.
+	DialStatus string
+	Digit      string // ChannelDtmfReceived
+	Cause      int    // ChannelHangupRequest, ChannelDestroyed
+	Args       []string
+	Channel    ChannelInfo // StasisStart, ChannelStateChange
 }
 
 // ChannelInfo is the channel snapshot carried by StasisStart and state changes.

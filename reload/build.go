@@ -24,8 +24,10 @@ type fileState struct {
 	diags     schema.Diagnostics
 	checkedAt time.Time
 
-	serving  *engine.Flow // in the registry; nil if none
-	loadedAt time.Time    // when serving started serving
+	serving      *engine.Flow // in the registry; nil if none
+	servingSum   [sha256.Size]byte
+	servingDiags schema.Diagnostics
+	loadedAt     time.Time // when serving started serving
 	conflict *schema.Diagnostic
 }
 
@@ -36,7 +38,10 @@ type scanned struct {
 	sum     [sha256.Size]byte
 	readErr *schema.Diagnostic
 	changed bool
-	flow    *engine.Flow
+	// restored: the content is that of the flow serving (a rejected file
+	// put back as it was), which is kept rather than compiled again.
+	restored bool
+	flow     *engine.Flow
 	diags   schema.Diagnostics
 }
 
@@ -84,10 +89,21 @@ func (s *set) reload(trigger string) (*engine.Registry, Result) {
 			*st = *old
 		}
 		st.conflict = nil
+		if sc.restored {
+			st.sum, st.version, st.checkedAt = sc.sum, st.serving.Version, start
+			st.latest, st.diags = st.serving, st.servingDiags
+		}
 		if sc.changed {
 			res.Compiled++
 			st.sum, st.version, st.checkedAt = sc.sum, engine.Version(sc.src), start
 			st.latest, st.diags = sc.flow, sc.diags
+			if sc.flow != nil {
+				for _, d := range sc.diags {
+					if d.Severity == schema.SeverityWarning {
+						res.Warnings = append(res.Warnings, d)
+					}
+				}
+			}
 			if sc.readErr != nil {
 				st.version, st.latest, st.diags = "", nil, schema.Diagnostics{*sc.readErr}
 			}
@@ -161,6 +177,10 @@ func (s *set) scanOne(path string) *scanned {
 	sc.src, sc.sum = src, sha256.Sum256(src)
 	if old := s.files[path]; old != nil && old.sum == sc.sum && old.version != "" {
 		return sc // unchanged: keep the compiled flow, and do not retry a rejected file
+	}
+	if old := s.files[path]; old != nil && old.serving != nil && old.servingSum == sc.sum {
+		sc.restored = true
+		return sc
 	}
 	sc.changed = true
 	sc.flow, sc.diags = engine.Load(path, src)
@@ -239,6 +259,9 @@ func (s *set) resolve(next map[string]*fileState, scans []*scanned) {
 	}
 	for p, st := range next {
 		st.serving = want[p]
+		if st.serving != nil && st.serving == st.latest {
+			st.servingSum, st.servingDiags = st.sum, st.diags
+		}
 	}
 }
 

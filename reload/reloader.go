@@ -158,6 +158,9 @@ func (r *Reloader) logResult(res Result) {
 	for _, c := range res.Changes {
 		r.log.Info("flow "+c.Kind(), "flow", c.Flow, "file", c.File, "from_version", c.From, "to_version", c.To, "trigger", res.Trigger)
 	}
+	for _, d := range res.Warnings {
+		r.log.Warn("flow file loaded with a warning", "warning", d.Error())
+	}
 	for _, d := range res.Errors {
 		r.log.Error("flow file rejected; its previous version, if any, keeps serving", "error", d.Error())
 	}

@@ -32,6 +32,8 @@ type Result struct {
 	// A file that did not change since it was rejected is not loaded again,
 	// but its errors are still reported here.
 	Errors schema.Diagnostics
+	// Warnings are the warnings of the files loaded this time.
+	Warnings schema.Diagnostics
 	// Compiled counts the files loaded this time (new or changed content);
 	// the others kept their compiled flow.
 	Compiled int

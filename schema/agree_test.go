@@ -53,7 +53,7 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 
 	// Every object with keys, and the decoder's table for it.
 	objects := []string{"flow", "step", "playOptions", "hangup", "logOptions", "branch", "answer",
-		"gather", "menu"}
+		"gather", "menu", "say"}
 	for _, name := range objects {
 		got, want := sortedCopy(keysOf(name)), propertyNames(def(name))
 		if !slices.Equal(got, want) {
@@ -110,6 +110,8 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 		{"step id pattern", def("stepId")["pattern"], stepIDRE.String()},
 		{"variable name pattern", def("varName")["pattern"], varNameRE.String()},
 		{"interrupt pattern", prop("playOptions", "interrupt")["pattern"], dtmfRE.String()},
+		{"language pattern", prop("say", "language")["pattern"], languageRE.String()},
+		{"channel variable pattern", def("channelVar")["pattern"], channelVarRE.String()},
 		{"DTMF keys pattern", def("dtmfKeys")["pattern"], dtmfRE.String()},
 		{"terminator pattern", prop("gather", "terminator")["pattern"], terminatorRE.String()},
 		{"most digits", prop("gather", "max_digits")["maximum"], float64(maxGatherDigits)},
@@ -167,12 +169,12 @@ func TestDecoderFillsEveryField(t *testing.T) {
 	}
 	visit(reflect.ValueOf(doc))
 	// Actions the schema does not have yet: their Step fields stay unset.
-	pending := map[string]bool{"Say": true, "Switch": true, "Unset": true, "GetVar": true,
-		"SetVar": true, "Transfer": true, "MOH": true, "Ring": true, "SendDTMF": true, "Record": true,
+	pending := map[string]bool{
+		"Transfer": true, "MOH": true, "Ring": true, "SendDTMF": true, "Record": true,
 		"Dial": true, "HTTP": true}
 	for _, typ := range []any{Document{}, Step{}, Branch{}, Outcome{}, Var{}, PlayAction{}, WaitAction{},
 		HangupAction{}, SetAction{}, Assignment{}, LogAction{}, GotoAction{}, Duration{}, Expr{}, Template{}, String{},
-		GatherAction{}, MenuAction{}, MenuOption{}} {
+		GatherAction{}, MenuAction{}, MenuOption{}, SayAction{}, SwitchAction{}, UnsetAction{}, GetVarAction{}, SetVarAction{}, VarMapping{}, ChannelVarValue{}} {
 		rt := reflect.TypeOf(typ)
 		for i := range rt.NumField() {
 			if f := rt.Field(i); f.IsExported() && !set[rt.Name()+"."+f.Name] && !(rt.Name() == "Step" && pending[f.Name]) {
@@ -201,6 +203,12 @@ steps:
     on: {nomatch: start}
   - menu: {prompt: sound:m, options: {"1": start}, attempts: 2, timeout: 3s, noinput_prompt: sound:n, nomatch_prompt: [sound:o]}
     on: {exhausted: [{when: tries > 1, goto: end}]}
+  - say: {number: "${tries}", language: fr, interrupt: "#"}
+    on: {interrupted: start}
+  - switch: [{when: tries > 5, goto: start}]
+  - unset: [tries, account]
+  - get_var: {CALLERID(name): caller_name}
+  - set_var: {CDR(userfield): "${caller_name}"}
   - goto: end
   - id: end
     hangup: {reason: busy}

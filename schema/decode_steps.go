@@ -96,3 +96,77 @@ func decodeMenu(d *decoder, st *Step, v *yaml.Node) {
 	st.Menu = &MenuAction{}
 	decodeFields(d, v, menuFields, st.Menu)
 }
+
+// SayKinds are the ways say reads a value, each a key of say.
+var SayKinds = []string{"digits", "number", "characters"}
+
+var sayFields = fields[SayAction]{
+	"digits":     sayValue,
+	"number":     sayValue,
+	"characters": sayValue,
+	"language": func(_ *decoder, _, v *yaml.Node, s *SayAction) {
+		if l, ok := str(v); ok {
+			s.Language, s.LanguagePos = l, contentPos(v)
+		}
+	},
+	"interrupt": func(_ *decoder, _, v *yaml.Node, s *SayAction) {
+		if i, ok := str(v); ok {
+			s.Interrupt, s.InterruptPos = i, contentPos(v)
+		}
+	},
+}
+
+// sayValue decodes the first of digits, number and characters; a second is
+// an error the schema reports.
+func sayValue(_ *decoder, k, v *yaml.Node, s *SayAction) {
+	if s.Kind != "" {
+		return
+	}
+	s.Kind, s.KindPos = k.Value, pos(k)
+	s.Value, _ = template(v)
+}
+
+func decodeSay(d *decoder, st *Step, v *yaml.Node) {
+	st.Say = &SayAction{}
+	decodeFields(d, v, sayFields, st.Say)
+}
+
+func decodeSwitch(d *decoder, st *Step, v *yaml.Node) {
+	st.Switch = &SwitchAction{}
+	if v.Kind == yaml.SequenceNode {
+		st.Switch.Cases = d.target(v)
+	}
+}
+
+func decodeUnset(_ *decoder, st *Step, v *yaml.Node) {
+	st.Unset = &UnsetAction{}
+	if s, ok := str(v); ok {
+		st.Unset.Names = []String{{Value: s, Pos: contentPos(v)}}
+		return
+	}
+	if v.Kind != yaml.SequenceNode {
+		return
+	}
+	for _, item := range v.Content {
+		if s, ok := str(item); ok {
+			st.Unset.Names = append(st.Unset.Names, String{Value: s, Pos: contentPos(item)})
+		}
+	}
+}
+
+func decodeGetVar(d *decoder, st *Step, v *yaml.Node) {
+	st.GetVar = &GetVarAction{}
+	eachPair(d, v, func(k, v *yaml.Node) {
+		m := VarMapping{Channel: k.Value, ChannelPos: pos(k), VarPos: contentPos(v)}
+		m.Var, _ = str(v)
+		st.GetVar.Vars = append(st.GetVar.Vars, m)
+	})
+}
+
+func decodeSetVar(d *decoder, st *Step, v *yaml.Node) {
+	st.SetVar = &SetVarAction{}
+	eachPair(d, v, func(k, v *yaml.Node) {
+		val, _ := template(v)
+		st.SetVar.Vars = append(st.SetVar.Vars, ChannelVarValue{Channel: k.Value, ChannelPos: pos(k), Value: val})
+	})
+}

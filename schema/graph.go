@@ -37,7 +37,7 @@ func newGraph(doc *Document, ids map[string]*Step) *graph {
 		for _, id := range jumps(st) {
 			to(id)
 		}
-		if !spec.ends { // after goto or hangup, next is never used
+		if !spec.ends && st.Switch == nil { // after goto or hangup, next is never used
 			for _, b := range st.Next {
 				to(b.Goto)
 			}
@@ -55,7 +55,7 @@ func newGraph(doc *Document, ids map[string]*Step) *graph {
 }
 
 // jumps returns the targets a step's action itself jumps to: goto's, a
-// menu's options.
+// menu's options, a switch's cases.
 func jumps(st *Step) []string {
 	var out []string
 	switch {
@@ -65,16 +65,20 @@ func jumps(st *Step) []string {
 		for _, o := range st.Menu.Options {
 			out = append(out, o.Target)
 		}
+	case st.Switch != nil:
+		for _, b := range st.Switch.Cases {
+			out = append(out, b.Goto)
+		}
 	}
 	return out
 }
 
 // fallsThrough reports whether a step can continue with the step below it: it
-// does not always jump (goto, an unconditional next, every outcome handled
-// unconditionally) and does not end the flow (hangup).
+// does not always jump (goto, an unconditional next or switch case, every
+// outcome handled unconditionally) and does not end the flow (hangup, transfer).
 func fallsThrough(st *Step, ids map[string]*Step) bool {
 	spec, _ := action(st.Action)
-	if spec.ends || alwaysJumps(st.Next, ids) {
+	if spec.ends || alwaysJumps(st.Next, ids) || st.Switch != nil && alwaysJumps(st.Switch.Cases, ids) {
 		return false
 	}
 	if len(spec.outcomes) == 0 {

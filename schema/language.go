@@ -55,6 +55,11 @@ var actions = []actionSpec{
 	{name: "goto", decode: decodeGoto, ends: true},
 	{name: "gather", decode: decodeGather, outcomes: []string{"match", "noinput", "nomatch"}, waits: true},
 	{name: "menu", decode: decodeMenu, outcomes: []string{"exhausted"}, waits: true},
+	{name: "say", decode: decodeSay, outcomes: []string{"done", "interrupted", "failed"}, waits: true},
+	{name: "switch", decode: decodeSwitch},
+	{name: "unset", decode: decodeUnset},
+	{name: "get_var", decode: decodeGetVar},
+	{name: "set_var", decode: decodeSetVar},
 }
 
 // action returns the spec of the named action.

@@ -47,6 +47,7 @@ var objectNames = map[string]string{
 	"branch":      "in branch",
 	"gather":      "in gather",
 	"menu":        "in menu",
+	"say":         "in say",
 }
 
 func unknownKeyMsg(def, key string) string {
@@ -151,6 +152,8 @@ func shapeMsg(def, what string, n *yaml.Node) string {
 		return fmt.Sprintf("%s needs a step id or a list of {when, goto} branches, not %s", what, describe(n))
 	case "log":
 		return fmt.Sprintf(`"log" needs a message or {message, level}, not %s`, describe(n))
+	case "unset":
+		return fmt.Sprintf(`"unset" takes a variable name or a list of them, not %s`, describe(n))
 	case "prompt":
 		return fmt.Sprintf("%s needs a media URI or a list of them, not %s", what, describe(n))
 	}
@@ -174,8 +177,22 @@ func typeMsg(def, what string, n *yaml.Node, want []string) string {
 		return `"hangup" takes a mapping: hangup: {} or hangup: {reason: busy}`
 	case "set":
 		return fmt.Sprintf(`"set" takes a mapping of variable: value, not %s`, got)
+	case "get_var":
+		return fmt.Sprintf(`"get_var" takes a mapping of channel variable: flow variable, e.g. get_var: {CALLERID(name): caller_name}; not %s`, got)
+	case "set_var":
+		if what == `"set_var"` {
+			return fmt.Sprintf(`"set_var" takes a mapping of channel variable: value, e.g. set_var: {ACCOUNT: "${account}"}; not %s`, got)
+		}
+	case "varName", "varNames":
+		if what == `"unset"` {
+			return fmt.Sprintf(`"unset" takes a variable name or a list of them, not %s`, got)
+		}
 	case "steps":
 		return fmt.Sprintf("%s must be a list of steps, not %s", what, got)
+	case "branches":
+		if what == `"switch"` {
+			return fmt.Sprintf(`"switch" takes a list of cases, e.g. switch: [{when: tier == "gold", goto: priority}, {goto: standard}]; not %s`, got)
+		}
 	case "step":
 		if s, ok := str(n); ok {
 			if _, isAction := action(s); isAction {
@@ -190,6 +207,9 @@ func typeMsg(def, what string, n *yaml.Node, want []string) string {
 	}
 	if ex, ok := actionExamples[def]; ok && what == strconv.Quote(def) {
 		return fmt.Sprintf("%s takes a mapping of settings, e.g. %s; not %s", what, ex, got)
+	}
+	if len(want) == 1 && want[0] == "string" && n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
+		return fmt.Sprintf("%s must be text, not %s (quote it: \"%s\")", what, got, n.Value)
 	}
 	names := make([]string, len(want))
 	for i, w := range want {
@@ -223,6 +243,10 @@ func patternMsg(def, what, got string) string {
 		if what == `"terminator"` {
 			return terminatorMsg(got)
 		}
+	case "say":
+		if what == `"language"` {
+			return languageMsg(got)
+		}
 	}
 	return fmt.Sprintf("%s: %q is not valid here", what, got)
 }
@@ -251,9 +275,18 @@ func emptyMsg(def, what string) string {
 	case "mediaList":
 		return what + " lists no media"
 	case "branches":
+		if what == `"switch"` {
+			return `"switch" lists no cases`
+		}
 		return what + " lists no branches"
 	case "set":
 		return `"set" sets nothing; give it variable: value pairs`
+	case "varNames":
+		return `"unset" names no variables`
+	case "get_var":
+		return `"get_var" reads nothing; give it CHANNEL_VAR: flow_var pairs`
+	case "set_var":
+		return `"set_var" sets nothing; give it CHANNEL_VAR: value pairs`
 	case "logMessage":
 		return "the log message is empty"
 	case "expr":

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"math/big"
+	"slices"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -16,6 +17,8 @@ func stepKeysOf(def string) []string {
 		return sortedKeys(gatherFields)
 	case "menu":
 		return sortedKeys(menuFields)
+	case "say":
+		return sortedKeys(sayFields)
 	}
 	return nil
 }
@@ -25,6 +28,8 @@ func stepKeysOf(def string) []string {
 var outcomeSynonyms = map[string]map[string]string{
 	"gather": {"timeout": "noinput", "done": "match", "invalid": "nomatch", "ok": "match"},
 	"menu":   {"timeout": "exhausted", "noinput": "exhausted", "nomatch": "exhausted", "failed": "exhausted"},
+	"play":   {"error": "failed"},
+	"say":    {"error": "failed"},
 }
 
 // outcomeHints explain why an action lacks an outcome people expect of it.
@@ -38,6 +43,37 @@ var outcomeHints = map[string]map[string]string{
 var actionExamples = map[string]string{
 	"gather": "gather: {prompt: sound:enter-pin, max_digits: 4}",
 	"menu":   `menu: {prompt: sound:press-1-or-2, options: {"1": sales, "2": support}}`,
+	"say":    `say: {number: "${balance}"}`,
+}
+
+// exactlyOneMsg explains an object of the catalogue that must have exactly one
+// of some keys (the oneOf of its schema $def), at the second of them or at
+// the object.
+func exactlyOneMsg(def string, n *yaml.Node, dups map[*yaml.Node]bool) (Pos, string) {
+	var keys []string
+	switch def {
+	case "say":
+		keys = SayKinds
+	}
+	var found []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !dups[k] && slices.Contains(keys, k.Value) {
+			found = append(found, k)
+		}
+	}
+	names := make([]string, len(found))
+	for i, k := range found {
+		names[i] = k.Value
+	}
+	at := contentPos(n)
+	if len(found) >= 2 {
+		at = pos(found[1])
+	}
+	switch def {
+	case "say":
+		return at, sayCountMsg(names)
+	}
+	return at, "give exactly one of " + orList(keys)
 }
 
 // stepMissingMsg explains a required key missing from an action of the catalogue.
@@ -45,6 +81,8 @@ func stepMissingMsg(def, name string) string {
 	switch def + "." + name {
 	case "menu.prompt":
 		return `menu has no "prompt": say what to play`
+	case "say.digits", "say.number", "say.characters":
+		return sayCountMsg(nil)
 	case "menu.options":
 		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
 	}

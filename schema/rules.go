@@ -89,6 +89,16 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 		v.checkGather(st)
 	case st.Menu != nil:
 		v.checkMenu(st)
+	case st.Say != nil:
+		v.checkSay(st)
+	case st.Switch != nil:
+		v.checkSwitch(st)
+	case st.Unset != nil:
+		v.checkUnset(st)
+	case st.GetVar != nil:
+		v.checkGetVar(st)
+	case st.SetVar != nil:
+		v.checkSetVar(st)
 	}
 
 	if len(st.Next) > 0 && spec.ends {
@@ -98,7 +108,9 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 		}[st.Action])
 	}
 	for _, b := range st.Next {
-		v.jump(st, b.Goto, b.GotoPos, ids)
+		if st.Switch == nil {
+			v.jump(st, b.Goto, b.GotoPos, ids)
+		}
 	}
 	for _, o := range st.On {
 		if !slices.Contains(spec.outcomes, o.Name) {
@@ -114,17 +126,8 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 func (v *validator) checkPlay(st *Step) {
 	p := st.Play
 	v.checkMedia(st, p.Media)
-	if p.Interrupt != "" && !dtmfRE.MatchString(p.Interrupt) {
-		v.errorf(st, p.InterruptPos, `"interrupt" takes DTMF keys (0-9, *, #, A-D), not %q`, p.Interrupt)
-	}
+	v.checkInterrupt(st, p.Interrupt, p.InterruptPos)
 	v.checkDuration(st, p.Timeout, `"timeout"`)
-	if p.Interrupt == "" {
-		for _, o := range st.On {
-			if o.Name == "interrupted" {
-				v.warnf(st, o.Pos, `"interrupted" never happens: the play has no interrupt keys (add interrupt: "#", for example)`)
-			}
-		}
-	}
 }
 
 // checkDuration reports a duration that does not parse or is not positive.

@@ -105,3 +105,170 @@ func (v *validator) checkMenu(st *Step) {
 	v.checkRange(st, `"attempts"`, m.Attempts, m.AttemptsPos, 1, 0)
 	v.checkDuration(st, m.Timeout, `"timeout"`)
 }
+
+var (
+	languageRE  = regexp.MustCompile(`^[a-z]{2,3}([_-][A-Za-z0-9]+)*$`)
+	sayNumberRE = regexp.MustCompile(`^-?[0-9]+$`)
+)
+
+func (v *validator) checkSay(st *Step) {
+	s := st.Say
+	switch {
+	case s.Kind == "":
+		if v.doc.root == nil { // otherwise the schema has said why
+			v.errorf(st, st.ActionPos, "%s", sayCountMsg(nil))
+		}
+	case !slices.Contains(SayKinds, s.Kind):
+		v.errorf(st, s.KindPos, "%s", enumText("say kind", s.Kind, SayKinds))
+	case s.Kind == "number" && !strings.Contains(s.Value.Src, "${") && s.Value.Src != "" && !sayNumberRE.MatchString(s.Value.Src):
+		v.errorf(st, s.Value.Pos, "say number %q is not a whole number; use digits or characters to read it out as it is", s.Value.Src)
+	}
+	v.checkTemplate(st, s.Value)
+	if s.Language != "" && !languageRE.MatchString(s.Language) {
+		v.errorf(st, s.LanguagePos, "%s", languageMsg(s.Language))
+	}
+	v.checkInterrupt(st, s.Interrupt, s.InterruptPos)
+}
+
+// checkInterrupt checks the interrupt keys of a prompt, and warns about an
+// interrupted outcome that cannot happen.
+func (v *validator) checkInterrupt(st *Step, keys string, at Pos) {
+	if keys != "" && !dtmfRE.MatchString(keys) {
+		v.errorf(st, at, `"interrupt" takes DTMF keys (0-9, *, #, A-D), not %q`, keys)
+	}
+	if keys == "" {
+		for _, o := range st.On {
+			if o.Name == "interrupted" {
+				v.warnf(st, o.Pos, `"interrupted" never happens: the %s has no interrupt keys (add interrupt: "#", for example)`, st.Action)
+			}
+		}
+	}
+}
+
+func languageMsg(got string) string {
+	return fmt.Sprintf("language %q is not valid: use a code like en, fr or en_GB", got)
+}
+
+// sayCountMsg explains a say without exactly one value to read; names are
+// the kinds it has (none, or more than one).
+func sayCountMsg(names []string) string {
+	if len(names) == 0 {
+		return "say has nothing to read: give one of digits, number or characters"
+	}
+	return fmt.Sprintf("say reads one value: give only one of digits, number or characters (found %s)", andList(names))
+}
+
+func (v *validator) checkSwitch(st *Step) {
+	cases := st.Switch.Cases
+	if len(cases) == 0 && v.doc.root == nil {
+		v.errorf(st, st.ActionPos, `"switch" lists no cases`)
+	}
+	for i, b := range cases {
+		v.jump(st, b.Goto, b.GotoPos, v.ids)
+		if i > 0 && cases[i-1].When == nil && cases[i-1].Goto != "" {
+			v.warnf(st, b.Pos, "this case is never tried: the case above has no when, so it always matches")
+		}
+	}
+	if len(st.Next) > 0 {
+		v.errorf(st, st.NextPos, `"next" does not go with switch: make it the last case, without when`)
+	}
+}
+
+func (v *validator) checkUnset(st *Step) {
+	if len(st.Unset.Names) == 0 && v.doc.root == nil {
+		v.errorf(st, st.ActionPos, `"unset" names no variables`)
+	}
+	for _, n := range st.Unset.Names {
+		if !varNameRE.MatchString(n.Value) || slices.Contains(ReservedNames, n.Value) {
+			v.errorf(st, n.Pos, "%s", varNameMsg(n.Value))
+			continue
+		}
+		vars := v.assignedVars()
+		if !slices.Contains(vars, n.Value) {
+			msg := fmt.Sprintf("unset %q: no such variable (declare it in vars, or assign it with set, get_var or a step's into)", n.Value)
+			if s := closest(n.Value, vars); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			v.errorf(st, n.Pos, "%s", msg)
+		}
+	}
+}
+
+// assignedVars returns the flow's variables, sorted: those declared in vars
+// and those a step assigns (set, gather into, get_var, http into, record into).
+func (v *validator) assignedVars() []string {
+	if v.vars != nil {
+		return v.vars
+	}
+	seen := map[string]bool{}
+	for _, va := range v.doc.Vars {
+		seen[va.Name] = true
+	}
+	for _, list := range v.doc.Sections() {
+		for _, st := range list.Steps {
+			for _, name := range assigns(st) {
+				seen[name] = true
+			}
+		}
+	}
+	v.vars = make([]string, 0, len(seen))
+	for name := range seen {
+		if name != "" {
+			v.vars = append(v.vars, name)
+		}
+	}
+	slices.Sort(v.vars)
+	return v.vars
+}
+
+// assigns returns the variables a step assigns.
+func assigns(st *Step) []string {
+	var out []string
+	switch {
+	case st.Set != nil:
+		for _, a := range st.Set.Assignments {
+			out = append(out, a.Name)
+		}
+	case st.Gather != nil:
+		out = append(out, st.Gather.Into)
+	case st.GetVar != nil:
+		for _, m := range st.GetVar.Vars {
+			out = append(out, m.Var)
+		}
+	case st.HTTP != nil:
+		for _, in := range st.HTTP.Into {
+			out = append(out, in.Var)
+		}
+	case st.Record != nil:
+		out = append(out, st.Record.Into)
+	}
+	return out
+}
+
+var channelVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\(.*\))?$`)
+
+func (v *validator) checkGetVar(st *Step) {
+	if len(st.GetVar.Vars) == 0 && v.doc.root == nil {
+		v.errorf(st, st.ActionPos, `"get_var" reads nothing; give it CHANNEL_VAR: flow_var pairs`)
+	}
+	for _, m := range st.GetVar.Vars {
+		v.checkChannelVar(st, m.Channel, m.ChannelPos)
+		v.checkVarTarget(st, m.Var, m.VarPos)
+	}
+}
+
+func (v *validator) checkSetVar(st *Step) {
+	if len(st.SetVar.Vars) == 0 && v.doc.root == nil {
+		v.errorf(st, st.ActionPos, `"set_var" sets nothing; give it CHANNEL_VAR: value pairs`)
+	}
+	for _, cv := range st.SetVar.Vars {
+		v.checkChannelVar(st, cv.Channel, cv.ChannelPos)
+		v.checkTemplate(st, cv.Value)
+	}
+}
+
+func (v *validator) checkChannelVar(st *Step, name string, at Pos) {
+	if !channelVarRE.MatchString(name) {
+		v.errorf(st, at, "%q is not a channel variable: use a name like ACCOUNT or a function like CALLERID(name)", name)
+	}
+}

@@ -82,6 +82,11 @@ func TestRules(t *testing.T) {
 				`6:11: flow "x" step on_error#3 (goto): "Bad" is not a valid step id: use lowercase letters, digits, _ and -, starting with a letter`,
 			},
 		},
+		{
+			name: "menu options are jumps; a key may be a bare number",
+			src: "name: x\nsteps:\n  - id: m\n    menu: {prompt: sound:x, options: {1: a, '#': m}}\n    on: {exhausted: b}\n" +
+				"  - id: a\n    hangup: {}\n  - id: b\n    hangup: {}\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

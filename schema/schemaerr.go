@@ -44,6 +44,9 @@ func leaves(e *jsonschema.ValidationError, out []*jsonschema.ValidationError) []
 		}
 		return out
 	case *kind.AnyOf, *kind.OneOf:
+		if _, ok := e.ErrorKind.(*kind.OneOf); ok && defOf(e.SchemaURL) != "step" && !wrongShape(e, len(e.InstanceLocation)) {
+			return append(out, e) // exactly one of some keys (say, dial)
+		}
 		if len(e.Causes) == 0 || defOf(e.SchemaURL) == "step" {
 			return append(out, e)
 		}
@@ -120,7 +123,12 @@ func (v *validator) schemaLeaf(e *jsonschema.ValidationError) {
 			v.schemaError(st, at, missingMsg(def, name))
 		}
 	case *kind.OneOf:
-		if at, msg, ok := actionCountMsg(n, v.doc.dups); ok {
+		if def != "step" {
+			if n.Kind == yaml.MappingNode { // otherwise the type error says it
+				at, msg := exactlyOneMsg(def, n, v.doc.dups)
+				v.schemaError(st, at, msg)
+			}
+		} else if at, msg, ok := actionCountMsg(n, v.doc.dups); ok {
 			v.schemaError(st, at, msg)
 		}
 	case *kind.AnyOf:

@@ -53,7 +53,7 @@ type GatherAction struct {
 type MenuAction struct {
 	Prompt        []Template
 	Options       []MenuOption // document order
-	Attempts      int // 0: default 3
+	Attempts      int          // 0: default 3
 	AttemptsPos   Pos
 	Timeout       *Duration
 	NoInputPrompt []Template

@@ -42,6 +42,7 @@ type validator struct {
 
 	ids       map[string]*Step // steps by id
 	sortedIDs []string         // the ids, sorted, for suggestions; see knownIDs
+	vars      []string         // the variables, sorted, once needed; see assignedVars
 }
 
 // result merges the two sets: a rule diagnostic at a position the schema

@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/flowrunner/flowrunner/admin"
 	"github.com/flowrunner/flowrunner/ariclient"
 	"github.com/flowrunner/flowrunner/engine"
+	"github.com/flowrunner/flowrunner/reload"
 )
 
 const serveSynopsis = `serve [flags]
@@ -19,7 +24,13 @@ const serveSynopsis = `serve [flags]
 Serves the flows in --flows to Asterisk over ARI. Each flow is reached by its
 name: as the Stasis application name, or as the first Stasis() argument of an
 application in --apps. Every flag has an environment variable equivalent
-(shown in brackets); flags win.`
+(shown in brackets); flags win.
+
+Flows are reloaded without a restart when a file in --flows changes (unless
+--watch=false), on SIGHUP, and on POST /-/reload to the admin endpoint. A call
+keeps the flow version it started with; a file that fails to load is rejected
+with its errors logged, and its previous version keeps serving. serve starts
+as long as one flow loads.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
@@ -32,6 +43,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	unrouted := fs.String("unrouted", envDefault("FLOWRUNNER_UNROUTED", "continue"), "what to do with a call whose flow is unknown: continue (back to the dialplan) or hangup [FLOWRUNNER_UNROUTED]")
 	logFormat := fs.String("log-format", envDefault("FLOWRUNNER_LOG_FORMAT", "text"), "log format: text or json [FLOWRUNNER_LOG_FORMAT]")
 	logLevel := fs.String("log-level", envDefault("FLOWRUNNER_LOG_LEVEL", "info"), "log level: debug, info, warn, error [FLOWRUNNER_LOG_LEVEL]")
+	watchDefault, err := strconv.ParseBool(envDefault("FLOWRUNNER_WATCH", "true"))
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: bad FLOWRUNNER_WATCH %q: use true or false\n", os.Getenv("FLOWRUNNER_WATCH"))
+		return exitUsage
+	}
+	watch := fs.Bool("watch", watchDefault, "reload flows when files in --flows change (SIGHUP and POST /-/reload reload in any case) [FLOWRUNNER_WATCH]")
+	adminAddr := fs.String("admin-listen", envDefault("FLOWRUNNER_ADMIN_LISTEN", admin.DefaultAddr), "admin HTTP endpoint (POST /-/reload, GET /flows, GET /metrics), host:port; empty disables it [FLOWRUNNER_ADMIN_LISTEN]")
 	drainFlag := fs.String("drain-timeout", envDefault("FLOWRUNNER_DRAIN_TIMEOUT", "30s"), "on SIGTERM/SIGINT, how long calls in progress may run on before they are hung up; new calls go back to the dialplan meanwhile [FLOWRUNNER_DRAIN_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
@@ -61,21 +79,46 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 
-	files, err := engine.FlowFiles(*flowsDir)
+	if info, err := os.Stat(*flowsDir); err != nil || !info.IsDir() {
+		fmt.Fprintf(stderr, "serve: --flows %s is not a readable directory\n", *flowsDir)
+		return exitUsage
+	}
+	var adminSrv *admin.Server
+	if *adminAddr != "" {
+		if adminSrv, err = admin.Listen(*adminAddr, log); err != nil {
+			fmt.Fprintln(stderr, "serve: --admin-listen:", err)
+			return exitUsage
+		}
+	}
+
+	// The reload goroutine is up first: the startup load is a reload like
+	// any other. Swaps before the engine exists only record the registry.
+	rl := newServeReload(log)
+	reloader, err := reload.New(reload.Options{Dir: *flowsDir, Swap: rl.swap, Logger: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
 		return exitUsage
 	}
-	reg, diags := engine.LoadFiles(files)
-	for _, d := range diags {
-		fmt.Fprintln(stderr, d.Error())
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go reloader.Run(bg)
+	var watcher *reload.Watcher
+	if *watch {
+		// Watch before the first load, so no change is missed in between.
+		if watcher, err = reloader.NewWatcher(0); err != nil {
+			fmt.Fprintln(stderr, "serve: watching --flows:", err)
+			return exitUsage
+		}
 	}
-	if reg == nil {
-		fmt.Fprintln(stderr, "serve: flows did not load; fix the errors above (flowrunner validate shows them too)")
+	res, _ := reloader.Reload(ctx, reload.TriggerStartup)
+	if len(res.Flows) == 0 {
+		fmt.Fprintln(stderr, "serve: no flow loaded; fix the errors above (flowrunner validate shows them too)")
 		return exitInvalid
 	}
+	reg := rl.initial()
 	appNames := splitList(*apps)
-	if len(appNames) == 0 {
+	fixedApps := len(appNames) > 0
+	if !fixedApps {
 		appNames = reg.Names()
 	}
 
@@ -89,9 +132,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer client.Close()
 	eng := engine.New(engine.Config{ARI: client, Logger: log, Unrouted: policy})
 	defer eng.Close()
-	eng.SetFlows(reg)
+	var appSync *reload.AppSync
+	if !fixedApps {
+		appSync = reload.NewAppSync(client.SetApps, eng.CallsByApp, appNames, log)
+		go appSync.Run(bg, time.Second)
+	}
+	rl.start(eng, appSync)
 
-	log.Info("serving", "flows", strings.Join(reg.Names(), ","), "apps", strings.Join(appNames, ","), "ari_url", *ariURL)
+	if watcher != nil {
+		go watcher.Run(bg)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-hup:
+				_, _ = reloader.Reload(bg, reload.TriggerSignal)
+			}
+		}
+	}()
+	if adminSrv != nil {
+		serveAdmin(adminSrv, reloader, log)
+		defer shutdownAdmin(adminSrv)
+	}
+
+	log.Info("serving", "flows", strings.Join(reg.Names(), ","), "apps", strings.Join(appNames, ","), "ari_url", *ariURL,
+		"watch", *watch, "admin", adminAddrString(adminSrv))
 	// The ARI connection outlives the signal: calls in progress need their
 	// events while the engine drains.
 	runCtx, stopRun := context.WithCancel(context.Background())

@@ -56,6 +56,16 @@ func (a Action) String() string {
 		return fmt.Sprintf("record %s %s", a.Channel, a.Record.Name)
 	case "stop_recording":
 		return "stop_recording " + a.Name
+	case "create":
+		return fmt.Sprintf("create %s %s", a.Channel, a.Name)
+	case "dial":
+		return fmt.Sprintf("dial %s", a.Channel)
+	case "bridge_create":
+		return "bridge_create " + a.Name
+	case "bridge_add":
+		return fmt.Sprintf("bridge_add %s %s", a.Name, a.Value)
+	case "bridge_delete":
+		return "bridge_delete " + a.Name
 	}
 	return a.Op + " " + a.Channel
 }
@@ -240,3 +250,43 @@ func (NopARI) Record(context.Context, string, engine.RecordRequest) error { retu
 
 // StopRecording does nothing.
 func (NopARI) StopRecording(context.Context, string) error { return nil }
+
+// CreateChannel records a create.
+func (f *FakeARI) CreateChannel(_ context.Context, req engine.CreateRequest) error {
+	return f.record(Action{Op: "create", Channel: req.ChannelID, Name: req.Endpoint, Value: req.Variables["CALLERID(num)"]})
+}
+
+// Dial records a dial.
+func (f *FakeARI) Dial(_ context.Context, ch, caller string, timeout time.Duration) error {
+	return f.record(Action{Op: "dial", Channel: ch, Value: caller, DTMF: engine.DTMFRequest{Duration: timeout}})
+}
+
+// CreateBridge records a bridge_create.
+func (f *FakeARI) CreateBridge(_ context.Context, id, typ string) error {
+	return f.record(Action{Op: "bridge_create", Name: id, Value: typ})
+}
+
+// AddToBridge records a bridge_add.
+func (f *FakeARI) AddToBridge(_ context.Context, id string, channels []string) error {
+	return f.record(Action{Op: "bridge_add", Name: id, Value: strings.Join(channels, ",")})
+}
+
+// DeleteBridge records a bridge_delete.
+func (f *FakeARI) DeleteBridge(_ context.Context, id string) error {
+	return f.record(Action{Op: "bridge_delete", Name: id})
+}
+
+// CreateChannel does nothing.
+func (NopARI) CreateChannel(context.Context, engine.CreateRequest) error { return nil }
+
+// Dial does nothing.
+func (NopARI) Dial(context.Context, string, string, time.Duration) error { return nil }
+
+// CreateBridge does nothing.
+func (NopARI) CreateBridge(context.Context, string, string) error { return nil }
+
+// AddToBridge does nothing.
+func (NopARI) AddToBridge(context.Context, string, []string) error { return nil }
+
+// DeleteBridge does nothing.
+func (NopARI) DeleteBridge(context.Context, string) error { return nil }
