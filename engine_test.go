@@ -28,6 +28,8 @@ var callers = map[string]struct {
 	want   string // expected end reason; default flow_hangup
 }{
 	"examples/dtmf-interrupt.yaml": {script: "dtmf=1@p1+500ms"},
+	// support (2), then billing (1) in the sub-menu
+	"examples/ivr-menu.yaml": {script: "dtmf=2@p1+1s,1@p2+1s"},
 }
 
 func TestExamplesAndFlowsRunEndToEnd(t *testing.T) {

@@ -28,7 +28,7 @@ type fileState struct {
 	servingSum   [sha256.Size]byte
 	servingDiags schema.Diagnostics
 	loadedAt     time.Time // when serving started serving
-	conflict *schema.Diagnostic
+	conflict     *schema.Diagnostic
 }
 
 // scanned is one file as read by this reload.
@@ -42,7 +42,7 @@ type scanned struct {
 	// put back as it was), which is kept rather than compiled again.
 	restored bool
 	flow     *engine.Flow
-	diags   schema.Diagnostics
+	diags    schema.Diagnostics
 }
 
 // set is the reloader's view of the directory: per file state and the

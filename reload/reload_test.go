@@ -77,6 +77,19 @@ func TestReloadSequence(t *testing.T) {
 			changes: []string{"removed c"},
 		},
 		{
+			name:  "break d",
+			write: map[string]string{"d.yaml": brokenSrc("d")},
+			flows: map[string]string{"a": "a.yaml", "b": "sub/b.yaml", "d": "d.yaml"},
+			errs:  []string{"d.yaml:4:"},
+			same:  []string{"a", "b", "d"},
+		},
+		{
+			name:  "put d back as it was: the serving flow is kept, not recompiled",
+			write: map[string]string{"d.yaml": flowSrc("d", "v1")},
+			flows: map[string]string{"a": "a.yaml", "b": "sub/b.yaml", "d": "d.yaml"},
+			same:  []string{"a", "b", "d"},
+		},
+		{
 			name:  "a second file claiming a name loses to the owner",
 			write: map[string]string{"a-copy.yaml": flowSrc("a", "copy")},
 			flows: map[string]string{"a": "a.yaml", "b": "sub/b.yaml", "d": "d.yaml"},

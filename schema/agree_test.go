@@ -53,7 +53,7 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 
 	// Every object with keys, and the decoder's table for it.
 	objects := []string{"flow", "step", "playOptions", "hangup", "logOptions", "branch", "answer",
-		"gather", "menu", "say"}
+		"gather", "menu", "say", "transfer"}
 	for _, name := range objects {
 		got, want := sortedCopy(keysOf(name)), propertyNames(def(name))
 		if !slices.Equal(got, want) {
@@ -170,11 +170,12 @@ func TestDecoderFillsEveryField(t *testing.T) {
 	visit(reflect.ValueOf(doc))
 	// Actions the schema does not have yet: their Step fields stay unset.
 	pending := map[string]bool{
-		"Transfer": true, "MOH": true, "Ring": true, "SendDTMF": true, "Record": true,
+		"MOH": true, "Ring": true, "SendDTMF": true, "Record": true,
 		"Dial": true, "HTTP": true}
 	for _, typ := range []any{Document{}, Step{}, Branch{}, Outcome{}, Var{}, PlayAction{}, WaitAction{},
 		HangupAction{}, SetAction{}, Assignment{}, LogAction{}, GotoAction{}, Duration{}, Expr{}, Template{}, String{},
-		GatherAction{}, MenuAction{}, MenuOption{}, SayAction{}, SwitchAction{}, UnsetAction{}, GetVarAction{}, SetVarAction{}, VarMapping{}, ChannelVarValue{}} {
+		GatherAction{}, MenuAction{}, MenuOption{}, SayAction{}, SwitchAction{}, UnsetAction{}, GetVarAction{}, SetVarAction{}, VarMapping{}, ChannelVarValue{},
+		TransferAction{}} {
 		rt := reflect.TypeOf(typ)
 		for i := range rt.NumField() {
 			if f := rt.Field(i); f.IsExported() && !set[rt.Name()+"."+f.Name] && !(rt.Name() == "Step" && pending[f.Name]) {
@@ -205,13 +206,15 @@ steps:
     on: {exhausted: [{when: tries > 1, goto: end}]}
   - say: {number: "${tries}", language: fr, interrupt: "#"}
     on: {interrupted: start}
-  - switch: [{when: tries > 5, goto: start}]
+  - switch: [{when: tries > 5, goto: out}]
   - unset: [tries, account]
   - get_var: {CALLERID(name): caller_name}
   - set_var: {CDR(userfield): "${caller_name}"}
   - goto: end
   - id: end
     hangup: {reason: busy}
+  - id: out
+    transfer: {context: support, extension: "100", priority: 2, label: top}
 on_hangup:
   - log: bye
 on_error:

@@ -170,3 +170,18 @@ func decodeSetVar(d *decoder, st *Step, v *yaml.Node) {
 		st.SetVar.Vars = append(st.SetVar.Vars, ChannelVarValue{Channel: k.Value, ChannelPos: pos(k), Value: val})
 	})
 }
+
+var transferFields = fields[TransferAction]{
+	"context":   func(_ *decoder, _, v *yaml.Node, t *TransferAction) { t.Context, _ = str(v) },
+	"extension": func(_ *decoder, _, v *yaml.Node, t *TransferAction) { t.Extension, _ = str(v) },
+	"priority": func(_ *decoder, _, v *yaml.Node, t *TransferAction) {
+		t.Priority, _ = intValue(v)
+		t.PriorityPos = contentPos(v)
+	},
+	"label": func(_ *decoder, _, v *yaml.Node, t *TransferAction) { t.Label, _ = str(v) },
+}
+
+func decodeTransfer(d *decoder, st *Step, v *yaml.Node) {
+	st.Transfer = &TransferAction{}
+	decodeFields(d, v, transferFields, st.Transfer)
+}

@@ -37,12 +37,15 @@ func newGraph(doc *Document, ids map[string]*Step) *graph {
 		for _, id := range jumps(st) {
 			to(id)
 		}
-		if !spec.ends && st.Switch == nil { // after goto or hangup, next is never used
+		if !spec.ends { // after goto, hangup or transfer, next is never used
 			for _, b := range st.Next {
 				to(b.Goto)
 			}
 		}
 		for _, o := range st.On {
+			if !slices.Contains(spec.outcomes, o.Name) {
+				continue // an error already; it goes nowhere
+			}
 			for _, b := range o.Branches {
 				to(b.Goto)
 			}

@@ -39,7 +39,7 @@ type actionSpec struct {
 	// is paced rather than busy.
 	waits bool
 	// ends is true for actions after which the flow never falls through to
-	// the following step.
+	// the following step: `next` on them is an error, and they take no `on`.
 	ends bool
 }
 
@@ -60,6 +60,7 @@ var actions = []actionSpec{
 	{name: "unset", decode: decodeUnset},
 	{name: "get_var", decode: decodeGetVar},
 	{name: "set_var", decode: decodeSetVar},
+	{name: "transfer", decode: decodeTransfer, ends: true},
 }
 
 // action returns the spec of the named action.

@@ -48,6 +48,7 @@ var objectNames = map[string]string{
 	"gather":      "in gather",
 	"menu":        "in menu",
 	"say":         "in say",
+	"transfer":    "in transfer",
 }
 
 func unknownKeyMsg(def, key string) string {
@@ -69,22 +70,25 @@ func unknownKeyMsg(def, key string) string {
 	return fmt.Sprintf("unknown key %q %s; expected %s", key, where, orList(allowed))
 }
 
-func outcomeMsg(action, name string) string {
-	outs := Outcomes(action)
+func outcomeMsg(act, name string) string {
+	outs := Outcomes(act)
 	if len(outs) == 0 {
-		return fmt.Sprintf("%q has no outcomes, so %q never happens; use next to say where to go after it", action, name)
+		if spec, _ := action(act); spec.ends {
+			return fmt.Sprintf("%q has no outcomes, so %q never happens: %s", act, name, endsReason(act))
+		}
+		return fmt.Sprintf("%q has no outcomes, so %q never happens; use next to say where to go after it", act, name)
 	}
 	s := closest(name, outs)
 	if s == "" {
-		s = outcomeSynonyms[action][name]
+		s = outcomeSynonyms[act][name]
 	}
 	if s != "" {
-		return fmt.Sprintf("%s has no outcome %q; did you mean %q? (outcomes: %s)", action, name, s, strings.Join(outs, ", "))
+		return fmt.Sprintf("%s has no outcome %q; did you mean %q? (outcomes: %s)", act, name, s, strings.Join(outs, ", "))
 	}
-	if hint := outcomeHints[action][name]; hint != "" {
-		return fmt.Sprintf("%s has no outcome %q (%s); its outcomes are %s", action, name, hint, andList(outs))
+	if hint := outcomeHints[act][name]; hint != "" {
+		return fmt.Sprintf("%s has no outcome %q (%s); its outcomes are %s", act, name, hint, andList(outs))
 	}
-	return fmt.Sprintf("%s has no outcome %q; its outcomes are %s", action, name, andList(outs))
+	return fmt.Sprintf("%s has no outcome %q; its outcomes are %s", act, name, andList(outs))
 }
 
 func varNameMsg(name string) string {
@@ -187,6 +191,7 @@ func typeMsg(def, what string, n *yaml.Node, want []string) string {
 		if what == `"unset"` {
 			return fmt.Sprintf(`"unset" takes a variable name or a list of them, not %s`, got)
 		}
+		return fmt.Sprintf("%s needs a variable name, not %s", what, got)
 	case "steps":
 		return fmt.Sprintf("%s must be a list of steps, not %s", what, got)
 	case "branches":

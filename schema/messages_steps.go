@@ -19,6 +19,8 @@ func stepKeysOf(def string) []string {
 		return sortedKeys(menuFields)
 	case "say":
 		return sortedKeys(sayFields)
+	case "transfer":
+		return sortedKeys(transferFields)
 	}
 	return nil
 }
@@ -41,9 +43,10 @@ var outcomeHints = map[string]map[string]string{
 // actionExamples show the mapping form of an action, for messages about a
 // value of the wrong type.
 var actionExamples = map[string]string{
-	"gather": "gather: {prompt: sound:enter-pin, max_digits: 4}",
-	"menu":   `menu: {prompt: sound:press-1-or-2, options: {"1": sales, "2": support}}`,
-	"say":    `say: {number: "${balance}"}`,
+	"gather":   "gather: {prompt: sound:enter-pin, max_digits: 4}",
+	"menu":     `menu: {prompt: sound:press-1-or-2, options: {"1": sales, "2": support}}`,
+	"say":      `say: {number: "${balance}"}`,
+	"transfer": `transfer: {context: support, extension: "100"}`,
 }
 
 // exactlyOneMsg explains an object of the catalogue that must have exactly one
@@ -87,6 +90,17 @@ func stepMissingMsg(def, name string) string {
 		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
 	}
 	return ""
+}
+
+// endsReason says why nothing follows an action that ends the flow or jumps.
+func endsReason(action string) string {
+	switch action {
+	case "goto":
+		return "goto always jumps to its target"
+	case "transfer":
+		return "transfer ends the flow; the dialplan goes on from there"
+	}
+	return action + " ends the flow"
 }
 
 // boundMsg explains a number under a minimum (low) or over a maximum.

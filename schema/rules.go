@@ -99,18 +99,15 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 		v.checkGetVar(st)
 	case st.SetVar != nil:
 		v.checkSetVar(st)
+	case st.Transfer != nil:
+		v.checkRange(st, `"priority"`, st.Transfer.Priority, st.Transfer.PriorityPos, 1, 0)
 	}
 
 	if len(st.Next) > 0 && spec.ends {
-		v.errorf(st, st.NextPos, `"next" is never used: %s`, map[string]string{
-			"goto":   "goto always jumps to its target",
-			"hangup": "hangup ends the flow",
-		}[st.Action])
+		v.errorf(st, st.NextPos, `"next" is never used: %s`, endsReason(st.Action))
 	}
 	for _, b := range st.Next {
-		if st.Switch == nil {
-			v.jump(st, b.Goto, b.GotoPos, ids)
-		}
+		v.jump(st, b.Goto, b.GotoPos, ids)
 	}
 	for _, o := range st.On {
 		if !slices.Contains(spec.outcomes, o.Name) {

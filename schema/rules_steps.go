@@ -169,8 +169,8 @@ func (v *validator) checkSwitch(st *Step) {
 			v.warnf(st, b.Pos, "this case is never tried: the case above has no when, so it always matches")
 		}
 	}
-	if len(st.Next) > 0 {
-		v.errorf(st, st.NextPos, `"next" does not go with switch: make it the last case, without when`)
+	if len(st.Next) > 0 && alwaysJumps(cases, v.ids) {
+		v.warnf(st, st.NextPos, `"next" is never used: a case without when always matches`)
 	}
 }
 

@@ -138,10 +138,11 @@ type ChannelVarValue struct {
 //	transfer: {context: support, extension: "100", priority: 1}
 //	transfer: {}    # the next priority after Stasis()
 type TransferAction struct {
-	Context   string
-	Extension string
-	Priority  int // 0: Asterisk's default (1 when context or extension is set)
-	Label     string
+	Context     string
+	Extension   string
+	Priority    int // 0: Asterisk's default (1 when context or extension is set)
+	PriorityPos Pos
+	Label       string
 }
 
 // MOHAction starts or stops music on hold on the caller's channel:

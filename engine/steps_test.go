@@ -1,0 +1,83 @@
+package engine_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flowrunner/flowrunner/engine"
+)
+
+func TestChannelVariablesSwitchSayUnset(t *testing.T) {
+	const flow = `
+name: vip
+vars: {n: 5}
+steps:
+  - get_var: {CALLERID(name): who, CUSTOMER_TIER: tier}
+  - set_var: {ACCOUNT: "acct-${n}"}
+  - set: {n: n + 1}
+  - switch:
+      - when: tier == "gold"
+        goto: gold
+  - log: "standard ${who}"
+  - hangup: {}
+  - id: gold
+    say: {number: "${n}", language: fr}
+  - unset: [n]
+  - log: "gold ${who} n=${n}"
+`
+	for _, tc := range []struct {
+		tier, wantLog string
+		wantSay       bool
+	}{
+		{"gold", "gold Ann n=5", true},
+		{"", "standard Ann", false},
+	} {
+		t.Run("tier="+tc.tier, func(t *testing.T) {
+			h := newHarness(t, flow, engine.Config{})
+			h.ari.SetChannelVar("CALLERID(name)", "Ann")
+			if tc.tier != "" {
+				h.ari.SetChannelVar("CUSTOMER_TIER", tc.tier)
+			}
+			h.start("1.1", "vip")
+			h.ari.Expect("get_var 1.1 CALLERID(name)")
+			h.ari.Expect("get_var 1.1 CUSTOMER_TIER")
+			h.ari.Expect("set_var 1.1 ACCOUNT=acct-5")
+			if tc.wantSay {
+				say := h.ari.Expect("play 1.1 [number:6]")
+				if say.Language != "fr" {
+					t.Fatalf("say language = %q, want fr", say.Language)
+				}
+				h.finished(say, "done")
+			}
+			h.ari.Expect("hangup 1.1")
+			h.stasisEnd("1.1")
+			h.end()
+			if got := strings.Join(h.logs(), "|"); got != tc.wantLog {
+				t.Fatalf("logs = %q, want %q", got, tc.wantLog)
+			}
+		})
+	}
+}
+
+func TestTransferEndsTheFlowAndRunsOnHangup(t *testing.T) {
+	h := newHarness(t, `
+name: x
+steps:
+  - transfer: {context: support, extension: "100", priority: 1}
+on_hangup:
+  - log: "left for the dialplan"
+`, engine.Config{})
+	h.start("1.1", "x")
+	a := h.ari.Expect("continue 1.1 support 100")
+	if a.Target.Priority != 1 {
+		t.Fatalf("priority = %d", a.Target.Priority)
+	}
+	h.stasisEnd("1.1")
+	s := h.end()
+	if s.Reason != engine.EndTransferred {
+		t.Fatalf("reason = %q, want transferred", s.Reason)
+	}
+	if got := strings.Join(h.logs(), "|"); got != "left for the dialplan" {
+		t.Fatalf("logs = %q", got)
+	}
+}
