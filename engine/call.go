@@ -429,8 +429,7 @@ func (c *Call) fail(s *state, err error) {
 	c.e.stats.ActionErrors.Add(1)
 	c.log.Error("step failed", "step", s.label, "err", err)
 	c.trace(TraceError, s.label, err.Error())
-	c.stopTimer(timerStep)
-	c.waiting = waitNothing
+	c.abortStep()
 	switch {
 	case c.inHangup:
 		c.run(s.follow)
@@ -444,6 +443,21 @@ func (c *Call) fail(s *state, err error) {
 		c.stopPlayback()
 		c.run(c.flow.onError)
 	}
+}
+
+// abortStep drops what the current step has in progress: its timers, input,
+// request, recording and dial (whose legs and bridge are cleaned up).
+func (c *Call) abortStep() {
+	c.stopTimer(timerStep)
+	c.stopTimer(timerOverall)
+	c.waiting = waitNothing
+	c.collect = nil
+	c.http = nil
+	if c.recording != "" {
+		c.e.unregisterRecording(c.recording)
+		c.recording = ""
+	}
+	c.cleanupDial(c.leaving)
 }
 
 // leave starts the end of the call: the caller hung up, the flow's hangup took

@@ -15,7 +15,7 @@ func (e *Engine) Drain(ctx context.Context) int {
 	e.mu.Lock()
 	if e.drained == nil {
 		e.drained = make(chan struct{})
-		if len(e.calls) == 0 {
+		if e.active == 0 {
 			close(e.drained)
 		}
 	}
@@ -28,9 +28,11 @@ func (e *Engine) Drain(ctx context.Context) int {
 	case <-ctx.Done():
 	}
 	e.mu.Lock()
-	remaining := make([]string, 0, len(e.calls))
-	for id := range e.calls {
-		remaining = append(remaining, id)
+	remaining := make([]string, 0, e.active)
+	for id, c := range e.calls {
+		if c.id == id {
+			remaining = append(remaining, id)
+		}
 	}
 	e.mu.Unlock()
 	e.log.Warn("drain timeout: hanging up the calls still in progress", "calls", len(remaining))

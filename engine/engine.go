@@ -69,7 +69,8 @@ type Engine struct {
 	flows atomic.Pointer[Registry]
 
 	mu         sync.Mutex
-	calls      map[string]*Call // by channel id; guarded by mu
+	calls      map[string]*Call // by channel id, outbound legs included; guarded by mu
+	active     int              // calls in progress (legs not counted); guarded by mu
 	playbacks  map[string]*Call // by playback id; guarded by mu
 	recordings map[string]*Call // by live recording name; guarded by mu
 	drained    chan struct{}    // set by Drain, closed when no call is left; guarded by mu
@@ -164,7 +165,7 @@ func (e *Engine) Stats() *Stats { return &e.stats }
 func (e *Engine) ActiveCalls() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return len(e.calls)
+	return e.active
 }
 
 // Close stops the workers. Calls still in progress are abandoned; callers that
@@ -275,6 +276,7 @@ func (e *Engine) startCall(ev *Event) {
 		return
 	}
 	e.calls[ev.ChannelID] = c
+	e.active++
 	e.mu.Unlock()
 	e.stats.CallsStarted.Add(1)
 	e.post(item{call: c, kind: itemStart, ev: ev}, true)
@@ -338,6 +340,7 @@ func (e *Engine) unregisterCall(c *Call) {
 	e.mu.Lock()
 	if e.calls[c.id] == c {
 		delete(e.calls, c.id)
+		e.active--
 	}
 	if c.playbackID != "" {
 		delete(e.playbacks, c.playbackID)
@@ -345,7 +348,7 @@ func (e *Engine) unregisterCall(c *Call) {
 	if c.recording != "" {
 		delete(e.recordings, c.recording)
 	}
-	if e.drained != nil && len(e.calls) == 0 {
+	if e.drained != nil && e.active == 0 {
 		select {
 		case <-e.drained:
 		default:

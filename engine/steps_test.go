@@ -3,6 +3,7 @@ package engine_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowrunner/flowrunner/engine"
 )
@@ -80,4 +81,47 @@ on_hangup:
 	if got := strings.Join(h.logs(), "|"); got != "left for the dialplan" {
 		t.Fatalf("logs = %q", got)
 	}
+}
+
+func TestMOHAndRing(t *testing.T) {
+	h := newHarness(t, `
+name: x
+steps:
+  - ring: start
+  - wait: 2s
+  - ring: stop
+  - answer: {}
+  - moh: {class: jazz}
+  - wait: 10s
+  - moh: stop
+`, engine.Config{})
+	h.start("1.1", "x")
+	for _, want := range []string{"ring 1.1 start", "ring 1.1 stop", "answer 1.1", "moh 1.1 start jazz", "moh 1.1 stop", "hangup 1.1"} {
+		h.ari.Expect(want)
+	}
+	h.stasisEnd("1.1")
+	if s := h.end(); s.Ended.Sub(s.Started) != 12*time.Second {
+		t.Fatalf("call lasted %v, want 12s", s.Ended.Sub(s.Started))
+	}
+}
+
+func TestSendDTMF(t *testing.T) {
+	h := newHarness(t, `
+name: x
+vars: {pin: "1234"}
+steps:
+  - answer: {}
+  - send_dtmf: {digits: "${pin}#", between: 200ms, duration: 150ms}
+  - send_dtmf: "*9"
+`, engine.Config{})
+	h.start("1.1", "x")
+	h.ari.Expect("answer 1.1")
+	a := h.ari.Expect("send_dtmf 1.1 1234#")
+	if a.DTMF.Between != 200*time.Millisecond || a.DTMF.Duration != 150*time.Millisecond {
+		t.Fatalf("dtmf timing %+v", a.DTMF)
+	}
+	h.ari.Expect("send_dtmf 1.1 *9")
+	h.ari.Expect("hangup 1.1")
+	h.stasisEnd("1.1")
+	h.end()
 }
