@@ -154,6 +154,9 @@ func registerSim(r *node) {
 	r.handle("GET", "/calls", simListCalls)
 	r.handle("DELETE", "/calls/{channelId}", simHangup)
 	r.handle("POST", "/calls/{channelId}/dtmf", simDTMF)
+	r.handle("GET", "/callees", simListCallees)
+	r.handle("POST", "/callees", simSetCallee)
+	r.handle("DELETE", "/callees", simDeleteCallee)
 }
 
 // simPlaceCall serves POST /sim/calls?app=APP[&args=a,b][&script=...]

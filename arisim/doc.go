@@ -87,6 +87,68 @@
 // playing, StasisEnd, STASISSTATUS=SUCCESS, ChannelDestroyed ;1 — the order of
 // hangup-during-playback.jsonl.
 //
+// # Callees
+//
+// A Callee is the far end of a channel the application creates or originates
+// to a non-Local endpoint (PJSIP/…, SIP/…, IAX2/…, DAHDI/…: one channel, named
+// like Asterisk's, e.g. PJSIP/alice-00000003). It rings, then answers, is
+// busy, reports congestion, never answers, or cannot be reached; once it has
+// answered it may press digits and hang up. Local endpoints keep following the
+// dialplan. The callee of an endpoint is, first match wins:
+// Options.Callees[endpoint] (or one set by POST /sim/callees), the resource
+// naming convention (PJSIP/busy, SIP/noanswer, IAX2/unavailable,
+// PJSIP/congestion, on any technology), Options.DefaultCallee, else
+// StandardCallee: ring 1 s, answer, hang up 10 s after answering. Its text form
+// (ParseCallee):
+//
+//	answer[=DURATION]       ring DURATION, then answer (default: at once, without ringing)
+//	busy[=DURATION]         ring DURATION, then busy (default: at once)
+//	congestion[=DURATION]   ring DURATION, then congestion (default: at once)
+//	noanswer[=DURATION]     ring until the dial times out or is cancelled;
+//	                        with DURATION the far end gives up after it (cause 19)
+//	unavailable             the channel cannot be created
+//	hangup=DURATION         hang up this long after answering
+//	dtmf=DIGITS@DURATION[,...]   press digits this long after answering
+//
+// Examples: "answer=2s;hangup=30s", "busy", "noanswer", "congestion=1s",
+// "answer=1s;dtmf=1@2s;hangup=5s".
+//
+// POST /channels/create then POST /channels/{id}/dial[?timeout=SECONDS] (the
+// way to bridge an outbound call): create answers 200 and StasisStart (state
+// Down) follows at once; dial answers 204, then, with every Dial event's peer
+// the outbound channel and no caller key (Asterisk publishes them without a
+// caller even when the caller parameter is given):
+//
+//	Dial "" (dialstring: the resource, e.g. "alice")
+//	ringing:     ChannelStateChange Ringing, Dial RINGING (dialstring "")
+//	answer:      ChannelStateChange Up, Dial ANSWER (dialstring "")
+//	busy:        Dial BUSY, ChannelHangupRequest {cause 17}, StasisEnd,
+//	             ChannelVarset STASISSTATUS=SUCCESS, ChannelDestroyed 17
+//	congestion:  the same with CONGESTION and cause 34
+//	gives up:    ChannelHangupRequest {cause 19}, StasisEnd, STASISSTATUS,
+//	             ChannelDestroyed 19, without a Dial event
+//	dial timeout (unanswered): ChannelHangupRequest {cause 32, soft}, StasisEnd,
+//	             STASISSTATUS, ChannelDestroyed 16, without a Dial event
+//	DELETE while ringing: the usual DELETE teardown, without a Dial event
+//	hangup after answering: ChannelHangupRequest {cause 16}, (BRIDGEPEER="",
+//	             ChannelLeftBridge if bridged), StasisEnd, STASISSTATUS,
+//	             ChannelDestroyed 16
+//
+// unavailable: create answers 500 {"error":"Allocation failed"} and no channel
+// exists. Digits pressed by the callee arrive as ChannelDtmfReceived on the
+// outbound channel (and on the far ends of its bridge partners). dial without
+// timeout rings without limit; a second dial is 409 "Channel is not in the
+// 'Down' state".
+//
+// POST /channels (originate) to such an endpoint: Dial "" (dialstring the
+// resource), ringing as above but Dial RINGING carries the dialstring; answer:
+// ChannelStateChange Up, Dial ANSWER, STASISSTATUS="", StasisStart (state
+// Up); busy, congestion or giving up: ChannelHangupRequest {cause}, Dial
+// BUSY/CONGESTION/NOANSWER, ChannelDestroyed {cause}; the originate timeout
+// (timeout parameter, default 30 s, -1 none) destroys it with cause 0
+// ("Unknown") without a Dial event. A channel that is not answered never
+// enters Stasis. unavailable: 500 "Allocation failed".
+//
 // # Simulator endpoints
 //
 // Under /sim, with the same authentication as ARI:
@@ -103,6 +165,11 @@
 //	       wall clock).
 //	DELETE /sim/calls/{channelId}          the caller hangs up now
 //	POST   /sim/calls/{channelId}/dtmf?dtmf=DIGITS   the caller presses digits now
+//	POST   /sim/callees?endpoint=PJSIP/alice&callee=answer%3D2s%3Bhangup%3D30s
+//	       from now on the endpoint behaves as the callee (ParseCallee's form);
+//	       204, or 400 for a bad endpoint or callee
+//	GET    /sim/callees      {"PJSIP/alice":"answer=2s;hangup=30s",...}
+//	DELETE /sim/callees?endpoint=PJSIP/alice   back to the convention or default
 //
 // A separate process can also place calls exactly as on Asterisk, with
 // POST /ari/channels?endpoint=Local/s@CTX&app=APP[&script=S].
@@ -147,8 +214,13 @@
 // ari/traces) check event order, shapes, statuses and messages. Known
 // differences: GET /channels lists newest first (Asterisk: hash order);
 // RecordingFinished's duration is the recording's whole seconds (Asterisk
-// reported 3 for a 2 s maxDurationSeconds recording); originate's timeout and
-// unanswered or busy far ends are not simulated; POST /applications/…/
+// reported 3 for a 2 s maxDurationSeconds recording); callees are derived
+// from Asterisk's source (res_stasis' dial, the bridging core's Dial events,
+// the dialing API), not from captured traces, except the ANSWER shape of
+// originate-bridge.jsonl: whether a PJSIP far end's busy or congestion shows
+// as a Dial event depends on the channel driver signalling it, so a client
+// should also read the hangup cause; ringing starts at the dial, with no 100
+// Trying delay; POST /applications/…/
 // subscription, snoop, externalMedia, redirect, move and bridge playback are
 // not implemented (404); ChannelDialplan shows a scripted caller as Answer()
 // then Wait() without data; Asterisk's races (events around the REST

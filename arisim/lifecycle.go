@@ -75,7 +75,8 @@ type origin struct {
 	dp         dpLoc   // where a dialplan originate sends the channel
 	dial       bool    // made by /channels/create: waits for /dial
 	dialing    bool
-	ctx        string // the far end's context (create + dial)
+	ctx        string  // the far end's context (create + dial)
+	callee     *Callee // the far end of a single (non-Local) channel
 }
 
 func (s *Server) newCallLocked() *call {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // originateArgs are the parameters of an originate or a create.
@@ -16,7 +17,8 @@ type originateArgs struct {
 	channelID, otherID string
 	callerID           string
 	vars               map[string]string
-	script             *Script // the callee's script; nil: by extension or context
+	script             *Script       // the callee's script; nil: by extension or context
+	timeout            time.Duration // originate: ring at most this long; 0 = no limit
 }
 
 func (rq *request) originateArgs() (originateArgs, reply) {
@@ -36,6 +38,10 @@ func (rq *request) originateArgs() (originateArgs, reply) {
 		o.appArgs = strings.Split(v, ",")
 	}
 	o.priority, _ = rq.intParam("priority", 0)
+	// Originate rings at most 30 s unless told (-1: no limit).
+	if n, _ := rq.intParam("timeout", 30); n > 0 {
+		o.timeout = time.Duration(n) * time.Second
+	}
 	if raw, ok := rq.body["variables"]; ok {
 		o.vars = parseVariables(raw)
 	}
@@ -94,7 +100,16 @@ func (s *Server) originateLocked(o originateArgs) (*channel, reply) {
 	tech, exten, ctx := endpointParts(o.endpoint)
 	single := singleTechs[strings.ToUpper(tech)]
 	if tech != "Local" && !single || exten == "" {
-		return nil, jsonReply(http.StatusInternalServerError, []byte(`{"error":"Allocation failed"}`))
+		return nil, replyAllocFailed
+	}
+	var callee *Callee
+	if single {
+		cl := s.calleeForLocked(o.endpoint)
+		if cl.Outcome == CalleeUnavailable {
+			// The channel driver cannot create the channel.
+			return nil, replyAllocFailed
+		}
+		callee = &cl
 	}
 	c := s.newCallLocked()
 	var one, two *channel
@@ -144,10 +159,10 @@ func (s *Server) originateLocked(o originateArgs) (*channel, reply) {
 		o.context = "default"
 	}
 	one.orig = &origin{app: a, args: o.appArgs, dialstring: dialstring, script: sc,
-		dp: dpLoc{context: o.context, exten: o.extension, priority: o.priority}}
+		dp: dpLoc{context: o.context, exten: o.extension, priority: o.priority}, callee: callee}
 	s.evDial(one, "", dialstring)
 	if two == nil {
-		s.completeOriginLocked(one)
+		s.startCalleeLocked(one, o.timeout)
 	} else {
 		s.runStepsLocked(two, s.calleeSteps(ctx, sc), 1)
 	}
@@ -188,13 +203,24 @@ func createChannel(s *Server, rq *request) reply {
 	if o.app == "" {
 		return errReply(http.StatusBadRequest, "Application must be specified")
 	}
+	if rq.str("originator") != "" && rq.str("formats") != "" {
+		return errReply(http.StatusBadRequest, "Originator and formats can't both be specified")
+	}
 	if s.channels[o.channelID] != nil || s.channels[o.otherID] != nil {
 		return errReply(http.StatusConflict, "Channel with given unique ID already exists")
 	}
 	tech, exten, ctx := endpointParts(o.endpoint)
 	single := singleTechs[strings.ToUpper(tech)]
 	if tech != "Local" && !single || exten == "" {
-		return jsonReply(http.StatusInternalServerError, []byte(`{"error":"Allocation failed"}`))
+		return replyAllocFailed
+	}
+	var callee *Callee
+	if single {
+		cl := s.calleeForLocked(o.endpoint)
+		if cl.Outcome == CalleeUnavailable {
+			return replyAllocFailed
+		}
+		callee = &cl
 	}
 	a := s.activeAppLocked(o.app)
 	c := s.newCallLocked()
@@ -227,7 +253,7 @@ func createChannel(s *Server, rq *request) reply {
 			sc = &named
 		}
 	}
-	one.orig = &origin{dial: true, dialstring: dialstring, script: sc, ctx: ctx}
+	one.orig = &origin{dial: true, dialstring: dialstring, script: sc, ctx: ctx, callee: callee}
 	s.subscribeLocked(one, a)
 	one.dp.app, one.dp.data = "Stasis", joinAppArgs(a.name, o.appArgs)
 	s.evDialplan(one)
@@ -241,14 +267,21 @@ func dialChannel(s *Server, rq *request) reply {
 	if ch == nil {
 		return replyNoChannel
 	}
-	o := ch.orig
-	if o == nil || !o.dial || o.dialing {
-		return errReply(http.StatusConflict, "Channel cannot be dialed")
+	if ch.stasis == nil {
+		return replyNotInStasis
 	}
+	o := ch.orig
+	if ch.state != stateDown || o != nil && o.dialing {
+		return errReply(http.StatusConflict, "Channel is not in the 'Down' state")
+	}
+	if o == nil || !o.dial {
+		return errReply(http.StatusConflict, "Dialing a channel not created by ARI")
+	}
+	secs, _ := rq.intParam("timeout", 0)
 	o.dialing = true
 	s.evDial(ch, "", o.dialstring)
 	if ch.peer == nil {
-		s.completeOriginLocked(ch)
+		s.startCalleeLocked(ch, time.Duration(max(secs, 0))*time.Second)
 	} else {
 		s.runStepsLocked(ch.peer, s.calleeSteps(o.ctx, o.script), 1)
 	}
@@ -267,3 +300,6 @@ func parseVariables(raw json.RawMessage) map[string]string {
 	}
 	return vars
 }
+
+// replyAllocFailed is Asterisk's answer when a channel cannot be created.
+var replyAllocFailed = jsonReply(http.StatusInternalServerError, []byte(`{"error":"Allocation failed"}`))

@@ -44,6 +44,14 @@ type Options struct {
 	// Scripts are named scripted callers: originating to Local/<name>@<ctx>
 	// makes the ;2 half follow Scripts[name].
 	Scripts map[string]Script
+	// Callees say what the far ends of non-Local endpoints do, by endpoint
+	// ("PJSIP/alice"); see Callee. POST /sim/callees adds more at run time.
+	Callees map[string]Callee
+	// DefaultCallee is the far end of a non-Local endpoint that neither
+	// Callees nor the resource naming convention (busy, noanswer,
+	// unavailable, congestion) covers. nil: StandardCallee (ring 1 s,
+	// answer, hang up 10 s after answering).
+	DefaultCallee *Callee
 	// Dialplan adds or replaces dialplan contexts, each a list of applications
 	// in priority order, e.g. {"ivr": {"Answer()", "Wait(2)", "Hangup()"}}.
 	Dialplan map[string][]string
@@ -65,19 +73,20 @@ type Options struct {
 // API under /ari (the WebSocket at /ari/events) and the simulator's own
 // endpoints under /sim. All methods are safe for concurrent use.
 type Server struct {
-	clk      clock.Clock
-	log      *slog.Logger
-	user     string
-	pass     string
-	id       string // asterisk_id
-	media    mediaTable
-	scripts  map[string]Script
-	dialplan map[string][]dpStep
-	observer func(Entry)
-	keep     bool // keep transcript entries
-	start    time.Time
-	ari, sim *node
-	faults   atomic.Pointer[Faults]
+	clk       clock.Clock
+	log       *slog.Logger
+	user      string
+	pass      string
+	id        string // asterisk_id
+	media     mediaTable
+	scripts   map[string]Script
+	defCallee *Callee
+	dialplan  map[string][]dpStep
+	observer  func(Entry)
+	keep      bool // keep transcript entries
+	start     time.Time
+	ari, sim  *node
+	faults    atomic.Pointer[Faults]
 
 	mu         sync.Mutex // guards everything below
 	closed     bool
@@ -87,6 +96,7 @@ type Server struct {
 	bridges    map[string]*bridge
 	liveRecs   map[string]*recording
 	storedRecs map[string]*storedRecording
+	callees    map[string]Callee
 	conns      map[*wsConn]struct{}
 	chanSeq    uint64
 	localSeq   uint32
@@ -108,6 +118,8 @@ func New(opts Options) *Server {
 		pass:       opts.Password,
 		id:         opts.AsteriskID,
 		scripts:    maps.Clone(opts.Scripts),
+		callees:    maps.Clone(opts.Callees),
+		defCallee:  opts.DefaultCallee,
 		observer:   opts.Observer,
 		keep:       !opts.NoTranscript,
 		channels:   map[string]*channel{},
@@ -120,6 +132,9 @@ func New(opts Options) *Server {
 		idle:       make(chan struct{}),
 	}
 	close(s.idle)
+	if s.callees == nil {
+		s.callees = map[string]Callee{}
+	}
 	if s.clk == nil {
 		s.clk = clock.Real{}
 	}

@@ -152,11 +152,14 @@ func (c *Call) handleLegResult(o *op, err error) {
 	c.legGone(l)
 }
 
+// statusFromCause infers the dial status of a leg that hung up before it
+// answered. Asterisk reports a dial timeout with no Dial event, only the leg's
+// soft hangup with cause 32; a far end that gives up sends 16, 18 or 19.
 func statusFromCause(cause int) string {
 	switch cause {
 	case 17:
 		return "BUSY"
-	case 18, 19, 21:
+	case 16, 18, 19, 21, 32:
 		return "NOANSWER"
 	case 34, 42:
 		return "CONGESTION"
