@@ -101,7 +101,7 @@ func sameEvent(a, b *engine.Event) bool {
 func TestDecodeTraceFrames(t *testing.T) {
 	frames := traceFrames(t)
 	want := wantTraceEvents(t)
-	unknown := []string{"Dial", "ChannelVarset", "ChannelDialplan", "ChannelEnteredBridge"}
+	unknown := []string{"BridgeDestroyed", "ChannelVarset", "ChannelDialplan", "ChannelEnteredBridge"}
 	if len(frames) != len(want)+len(unknown) {
 		t.Fatalf("testdata has %d frames, want %d", len(frames), len(want)+len(unknown))
 	}
@@ -126,6 +126,37 @@ func TestDecodeTraceFrames(t *testing.T) {
 		if !errors.Is(err, errUnknownType) || ev != nil || typ != unknown[i] {
 			t.Errorf("frame %s: got %v, %q, %v; want unknown", unknown[i], ev, typ, err)
 		}
+	}
+}
+
+// TestDecodeDialAndRecording decodes the events of dial and record steps,
+// as captured in originate-bridge.jsonl and record.jsonl.
+func TestDecodeDialAndRecording(t *testing.T) {
+	for _, tc := range []struct {
+		frame string
+		want  engine.Event
+	}{
+		{`{"type":"Dial","timestamp":"2026-11-25T22:02:31.553+0000","dialstatus":"ANSWER","forward":"","dialstring":"",` +
+			`"peer":{"id":"1795644150.91","name":"Local/1000@flowtest-0000002e;1","state":"Up","protocol_id":"",` +
+			`"caller":{"name":"","number":""},"connected":{"name":"","number":""},"accountcode":"",` +
+			`"dialplan":{"context":"flowtest","exten":"1000","priority":1,"app_name":"","app_data":""},` +
+			`"creationtime":"2026-11-25T22:02:31.448+0000","language":"en"},"asterisk_id":"02:fc:00:00:00:01","application":"hello-world"}`,
+			engine.Event{Type: engine.EventDial, Time: ts(t, "2026-11-25T22:02:31.553+0000"), Application: "hello-world", ChannelID: "1795644150.91", DialStatus: "ANSWER",
+				Channel: engine.ChannelInfo{Name: "Local/1000@flowtest-0000002e;1", State: "Up", Language: "en", Context: "flowtest", Extension: "1000", Priority: 1}}},
+		{`{"type":"RecordingFinished","timestamp":"2026-11-25T22:02:48.337+0000","recording":{"name":"capture-record-1",` +
+			`"format":"wav","state":"done","target_uri":"channel:1795644162.96","duration":1},"asterisk_id":"02:fc:00:00:00:01","application":"hello-world"}`,
+			engine.Event{Type: engine.EventRecordingFinished, Time: ts(t, "2026-11-25T22:02:48.337+0000"), Application: "hello-world", ChannelID: "1795644162.96", RecordingName: "capture-record-1"}},
+	} {
+		ev, typ, err := decodeEvent([]byte(tc.frame))
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		if !sameEvent(ev, &tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", typ, *ev, tc.want)
+		}
+	}
+	if _, _, err := decodeEvent([]byte(`{"type":"Dial","dialstatus":"BUSY"}`)); err == nil {
+		t.Error("a Dial event without peer decoded")
 	}
 }
 

@@ -288,7 +288,7 @@ func TestRunFillsMissingFieldsAndLogs(t *testing.T) {
 	conn := f.nextConn(t)
 	sink.next(t, "connected")
 
-	conn.send(t, `{"type":"Dial","timestamp":"2026-11-25T22:02:16.015+0000"}`)
+	conn.send(t, `{"type":"BridgeCreated","timestamp":"2026-11-25T22:02:16.015+0000"}`)
 	conn.send(t, `{"type":"StasisStart","channel":{"id":"1.1"`)
 	before := time.Now()
 	conn.send(t, `{"type":"StasisEnd","channel":{"id":"1.1"}}`)
@@ -300,7 +300,7 @@ func TestRunFillsMissingFieldsAndLogs(t *testing.T) {
 	sink.next(t, "disconnected")
 
 	out := logs.String()
-	for _, want := range []string{"ignoring ARI event", "type=Dial", "dropping malformed ARI event", "connected"} {
+	for _, want := range []string{"ignoring ARI event", "type=BridgeCreated", "dropping malformed ARI event", "connected"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}

@@ -231,8 +231,8 @@ func (c *compiler) compileHTTP(st *schema.Step) *httpSpec {
 // httpResponseEnv is what an http step's into expressions see besides the
 // flow's names.
 func httpResponseEnv() map[string]any {
-	var body any
-	return map[string]any{envStatus: 0, envBody: body, envHeaders: map[string]string{}}
+	return map[string]any{envStatus: 0, envBody: map[string]any{}, envBodyList: []any{},
+		envBodyText: "", envHeaders: map[string]string{}}
 }
 
 // compileBody compiles the template leaves of a JSON body.

@@ -37,9 +37,11 @@ const (
 	envNow     = "now"
 
 	// Seen only by an http step's into expressions.
-	envStatus  = "status"
-	envBody    = "body"
-	envHeaders = "headers"
+	envStatus   = "status"
+	envBody     = "body"      // the response as a JSON object (empty if it is not one)
+	envBodyList = "body_list" // the response as a JSON array (empty if it is not one)
+	envBodyText = "body_text" // the response as text
+	envHeaders  = "headers"
 )
 
 // compileEnv is the type environment expressions are checked against: every

@@ -173,9 +173,6 @@ func (c *Call) handleResult(r *opResult) {
 		return
 	}
 	if err != nil {
-		if c.dial != nil {
-			c.cleanupDial(false) // a bridge request failed
-		}
 		c.fail(s, err)
 		return
 	}

@@ -237,6 +237,14 @@ func httpProblem(res *httpResult) string {
 	return fmt.Sprintf("status %d", res.status)
 }
 
+func lowerHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k := range h {
+		out[strings.ToLower(k)] = h.Get(k)
+	}
+	return out
+}
+
 // httpRetry sends the next attempt after the backoff.
 func (c *Call) httpRetry() {
 	s := c.flow.states[c.pc]
@@ -252,24 +260,29 @@ func (c *Call) assignResponse(spec *httpSpec, res *httpResult) error {
 	if len(spec.into) == 0 {
 		return nil
 	}
-	var body any
+	env := map[string]any{envStatus: res.status, envBody: map[string]any{}, envBodyList: []any{},
+		envBodyText: string(res.body), envHeaders: lowerHeaders(res.header)}
 	if len(bytes.TrimSpace(res.body)) > 0 {
-		if err := json.Unmarshal(res.body, &body); err != nil {
+		var parsed any
+		if err := json.Unmarshal(res.body, &parsed); err != nil {
 			if strings.Contains(res.header.Get("Content-Type"), "json") {
 				return fmt.Errorf("response is not valid JSON: %w", err)
 			}
-			body = string(res.body)
+		}
+		switch v := parsed.(type) {
+		case map[string]any:
+			env[envBody] = v
+		case []any:
+			env[envBodyList] = v
 		}
 	}
-	headers := make(map[string]string, len(res.header))
-	for k := range res.header {
-		headers[strings.ToLower(k)] = res.header.Get(k)
+	for k, v := range env {
+		c.env[k] = v
 	}
-	c.env[envStatus], c.env[envBody], c.env[envHeaders] = res.status, body, headers
 	defer func() {
-		delete(c.env, envStatus)
-		delete(c.env, envBody)
-		delete(c.env, envHeaders)
+		for k := range env {
+			delete(c.env, k)
+		}
 	}()
 	values := make([]any, len(spec.into))
 	for i, in := range spec.into {

@@ -97,9 +97,6 @@ func decodeMenu(d *decoder, st *Step, v *yaml.Node) {
 	decodeFields(d, v, menuFields, st.Menu)
 }
 
-// SayKinds are the ways say reads a value, each a key of say.
-var SayKinds = []string{"digits", "number", "characters"}
-
 var sayFields = fields[SayAction]{
 	"digits":     sayValue,
 	"number":     sayValue,
@@ -184,4 +181,147 @@ var transferFields = fields[TransferAction]{
 func decodeTransfer(d *decoder, st *Step, v *yaml.Node) {
 	st.Transfer = &TransferAction{}
 	decodeFields(d, v, transferFields, st.Transfer)
+}
+
+var mohFields = fields[MOHAction]{
+	"class": func(_ *decoder, _, v *yaml.Node, m *MOHAction) { m.Class, _ = str(v) },
+}
+
+func decodeMOH(d *decoder, st *Step, v *yaml.Node) {
+	st.MOH = &MOHAction{}
+	if s, ok := str(v); ok {
+		st.MOH.Stop = s == "stop"
+		return
+	}
+	decodeFields(d, v, mohFields, st.MOH)
+}
+
+func decodeRing(_ *decoder, st *Step, v *yaml.Node) {
+	s, _ := str(v)
+	st.Ring = &RingAction{Stop: s == "stop"}
+}
+
+var sendDTMFFields = fields[SendDTMFAction]{
+	"digits":   func(_ *decoder, _, v *yaml.Node, s *SendDTMFAction) { s.Digits, _ = template(v) },
+	"between":  func(_ *decoder, _, v *yaml.Node, s *SendDTMFAction) { s.Between = durationPtr(v) },
+	"duration": func(_ *decoder, _, v *yaml.Node, s *SendDTMFAction) { s.Duration = durationPtr(v) },
+}
+
+func decodeSendDTMF(d *decoder, st *Step, v *yaml.Node) {
+	st.SendDTMF = &SendDTMFAction{}
+	if t, ok := template(v); ok {
+		st.SendDTMF.Digits = t
+		return
+	}
+	decodeFields(d, v, sendDTMFFields, st.SendDTMF)
+}
+
+var httpFields = fields[HTTPAction]{
+	"method": func(_ *decoder, _, v *yaml.Node, h *HTTPAction) { h.Method, _ = str(v) },
+	"url":    func(_ *decoder, _, v *yaml.Node, h *HTTPAction) { h.URL, _ = template(v) },
+	"headers": func(d *decoder, _, v *yaml.Node, h *HTTPAction) {
+		eachPair(d, v, func(k, v *yaml.Node) {
+			val, _ := template(v)
+			h.Headers = append(h.Headers, HTTPHeader{Name: k.Value, NamePos: pos(k), Value: val})
+		})
+	},
+	"json":    func(d *decoder, _, v *yaml.Node, h *HTTPAction) { h.JSON = d.jsonValue(v) },
+	"timeout": func(_ *decoder, _, v *yaml.Node, h *HTTPAction) { h.Timeout = durationPtr(v) },
+	"retries": func(_ *decoder, _, v *yaml.Node, h *HTTPAction) {
+		h.Retries, _ = intValue(v)
+		h.RetriesPos = contentPos(v)
+	},
+	"backoff": func(_ *decoder, _, v *yaml.Node, h *HTTPAction) { h.Backoff = durationPtr(v) },
+	"into": func(d *decoder, _, v *yaml.Node, h *HTTPAction) {
+		eachPair(d, v, func(k, v *yaml.Node) {
+			in := HTTPInto{Var: k.Value, VarPos: pos(k)}
+			if e := exprPtr(v); e != nil {
+				in.Expr = *e
+			}
+			h.Into = append(h.Into, in)
+		})
+	},
+}
+
+func decodeHTTP(d *decoder, st *Step, v *yaml.Node) {
+	st.HTTP = &HTTPAction{}
+	decodeFields(d, v, httpFields, st.HTTP)
+}
+
+// jsonValue decodes a request body: like literal, but strings become
+// Templates with their positions.
+func (d *decoder) jsonValue(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if t, ok := template(n); ok {
+			return t
+		}
+		return scalar(n)
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			out[i] = d.jsonValue(c)
+		}
+		return out
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		eachPair(d, n, func(k, v *yaml.Node) { out[k.Value] = d.jsonValue(v) })
+		return out
+	}
+	return nil
+}
+
+var recordFields = fields[RecordAction]{
+	"name": func(_ *decoder, _, v *yaml.Node, r *RecordAction) {
+		if t, ok := template(v); ok {
+			r.Name = &t
+		}
+	},
+	"format":       func(_ *decoder, _, v *yaml.Node, r *RecordAction) { r.Format, _ = str(v) },
+	"max_duration": func(_ *decoder, _, v *yaml.Node, r *RecordAction) { r.MaxDuration = durationPtr(v) },
+	"max_silence":  func(_ *decoder, _, v *yaml.Node, r *RecordAction) { r.MaxSilence = durationPtr(v) },
+	"beep": func(_ *decoder, _, v *yaml.Node, r *RecordAction) {
+		r.Beep, _ = literal(v).(bool)
+	},
+	"terminate_on": func(_ *decoder, _, v *yaml.Node, r *RecordAction) {
+		if s, ok := str(v); ok {
+			r.TerminateOn = &s
+		}
+	},
+	"into": func(_ *decoder, _, v *yaml.Node, r *RecordAction) {
+		if s, ok := str(v); ok {
+			r.Into, r.IntoPos = s, contentPos(v)
+		}
+	},
+}
+
+func decodeRecord(d *decoder, st *Step, v *yaml.Node) {
+	st.Record = &RecordAction{}
+	decodeFields(d, v, recordFields, st.Record)
+}
+
+var dialFields = fields[DialAction]{
+	"endpoint": func(_ *decoder, _, v *yaml.Node, a *DialAction) {
+		if t, ok := template(v); ok && a.Endpoints == nil {
+			a.Endpoints = []Template{t}
+		}
+	},
+	"endpoints": func(_ *decoder, _, v *yaml.Node, a *DialAction) {
+		if v.Kind == yaml.SequenceNode && a.Endpoints == nil {
+			a.Endpoints = media(v)
+		}
+	},
+	"strategy": func(_ *decoder, _, v *yaml.Node, a *DialAction) { a.Strategy, _ = str(v) },
+	"timeout":  func(_ *decoder, _, v *yaml.Node, a *DialAction) { a.Timeout = durationPtr(v) },
+	"caller_id": func(_ *decoder, _, v *yaml.Node, a *DialAction) {
+		if t, ok := template(v); ok {
+			a.CallerID = &t
+		}
+	},
+	"ringback": func(_ *decoder, _, v *yaml.Node, a *DialAction) { a.Ringback, _ = str(v) },
+}
+
+func decodeDial(d *decoder, st *Step, v *yaml.Node) {
+	st.Dial = &DialAction{}
+	decodeFields(d, v, dialFields, st.Dial)
 }

@@ -88,6 +88,9 @@ func fallsThrough(st *Step, ids map[string]*Step) bool {
 		return true
 	}
 	for _, name := range spec.outcomes {
+		if st.Record != nil && name == "hangup" {
+			continue // goes on in on_hangup, never below
+		}
 		i := slices.IndexFunc(st.On, func(o Outcome) bool { return o.Name == name })
 		if i < 0 || !alwaysJumps(st.On[i].Branches, ids) {
 			return true

@@ -24,6 +24,24 @@ var HangupReasons = []string{
 // MediaSchemes are the URI schemes of media Asterisk can play.
 var MediaSchemes = []string{"sound", "digits", "number", "characters", "tone", "recording"}
 
+// SayKinds are the ways a say step reads a value out, each a key of say.
+var SayKinds = []string{"digits", "number", "characters"}
+
+// HTTPMethods are the methods an http step may use.
+var HTTPMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
+
+// RecordFormats are the file formats a record step may use.
+var RecordFormats = []string{"wav", "gsm", "ulaw", "alaw", "sln", "g722", "g729", "ogg"}
+
+// TerminateKeys are the values of a record step's terminate_on.
+var TerminateKeys = []string{"none", "any", "*", "#"}
+
+// DialStrategies are how a dial step rings several endpoints.
+var DialStrategies = []string{"simultaneous", "sequential"}
+
+// Ringbacks are what the caller hears while a dial step rings.
+var Ringbacks = []string{"ring", "moh", "none"}
+
 // LogLevels are the levels a log step may use.
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
@@ -61,6 +79,12 @@ var actions = []actionSpec{
 	{name: "get_var", decode: decodeGetVar},
 	{name: "set_var", decode: decodeSetVar},
 	{name: "transfer", decode: decodeTransfer, ends: true},
+	{name: "moh", decode: decodeMOH},
+	{name: "ring", decode: decodeRing},
+	{name: "send_dtmf", decode: decodeSendDTMF},
+	{name: "http", decode: decodeHTTP, outcomes: []string{"ok", "error", "timeout"}, waits: true},
+	{name: "record", decode: decodeRecord, outcomes: []string{"done", "hangup", "error"}, waits: true},
+	{name: "dial", decode: decodeDial, outcomes: []string{"answered", "busy", "noanswer", "failed"}, waits: true},
 }
 
 // action returns the spec of the named action.

@@ -39,16 +39,21 @@ func sortedKeys[T any](f fields[T]) []string {
 
 // objectNames are the objects as messages name them.
 var objectNames = map[string]string{
-	"flow":        "at the top level of the flow",
-	"step":        "in step",
-	"playOptions": "in play",
-	"hangup":      "in hangup",
-	"logOptions":  "in log",
-	"branch":      "in branch",
-	"gather":      "in gather",
-	"menu":        "in menu",
-	"say":         "in say",
-	"transfer":    "in transfer",
+	"flow":            "at the top level of the flow",
+	"step":            "in step",
+	"playOptions":     "in play",
+	"hangup":          "in hangup",
+	"logOptions":      "in log",
+	"branch":          "in branch",
+	"gather":          "in gather",
+	"menu":            "in menu",
+	"say":             "in say",
+	"transfer":        "in transfer",
+	"mohOptions":      "in moh",
+	"sendDtmfOptions": "in send_dtmf",
+	"http":            "in http",
+	"record":          "in record",
+	"dial":            "in dial",
 }
 
 func unknownKeyMsg(def, key string) string {
@@ -156,6 +161,13 @@ func shapeMsg(def, what string, n *yaml.Node) string {
 		return fmt.Sprintf("%s needs a step id or a list of {when, goto} branches, not %s", what, describe(n))
 	case "log":
 		return fmt.Sprintf(`"log" needs a message or {message, level}, not %s`, describe(n))
+	case "moh":
+		return startStopMsg(`"moh"`, n)
+	case "send_dtmf":
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+			return fmt.Sprintf(`send_dtmf takes the keys to send as text: quote them, "%s"`, n.Value)
+		}
+		return fmt.Sprintf(`send_dtmf takes the keys to send ("123#") or {digits, between, duration}, not %s`, describe(n))
 	case "unset":
 		return fmt.Sprintf(`"unset" takes a variable name or a list of them, not %s`, describe(n))
 	case "prompt":
@@ -192,6 +204,8 @@ func typeMsg(def, what string, n *yaml.Node, want []string) string {
 			return fmt.Sprintf(`"unset" takes a variable name or a list of them, not %s`, got)
 		}
 		return fmt.Sprintf("%s needs a variable name, not %s", what, got)
+	case "startStop":
+		return startStopMsg(what, n)
 	case "steps":
 		return fmt.Sprintf("%s must be a list of steps, not %s", what, got)
 	case "branches":
@@ -252,6 +266,12 @@ func patternMsg(def, what, got string) string {
 		if what == `"language"` {
 			return languageMsg(got)
 		}
+	case "http":
+		if what == `"url"` {
+			return urlMsg(got)
+		}
+	case "endpoint":
+		return endpointMsg(got)
 	}
 	return fmt.Sprintf("%s: %q is not valid here", what, got)
 }
@@ -266,6 +286,16 @@ func enumMsg(what string, n *yaml.Node, want []any) string {
 		what = "hangup reason"
 	case `"level"`:
 		what = "log level"
+	case `"method"`:
+		what = "method"
+	case `"format"`:
+		what = "record format"
+	case `"terminate_on"`:
+		return fmt.Sprintf(`"terminate_on" takes none, any, "*" or "#", not %s`, describe(n))
+	case `"moh"`, `"ring"`:
+		return startStopMsg(what, n)
+	default:
+		what = strings.Trim(what, `"`)
 	}
 	if s, ok := str(n); ok {
 		return enumText(what, s, names)
@@ -292,10 +322,14 @@ func emptyMsg(def, what string) string {
 		return `"get_var" reads nothing; give it CHANNEL_VAR: flow_var pairs`
 	case "set_var":
 		return `"set_var" sets nothing; give it CHANNEL_VAR: value pairs`
+	case "dtmfDigits":
+		return "send_dtmf has no digits to send"
 	case "logMessage":
 		return "the log message is empty"
 	case "expr":
 		return what + " is empty; give it an expression"
+	case "dial":
+		return dialCountMsg(nil)
 	case "menu":
 		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
 	}

@@ -21,6 +21,16 @@ func stepKeysOf(def string) []string {
 		return sortedKeys(sayFields)
 	case "transfer":
 		return sortedKeys(transferFields)
+	case "mohOptions":
+		return sortedKeys(mohFields)
+	case "sendDtmfOptions":
+		return sortedKeys(sendDTMFFields)
+	case "http":
+		return sortedKeys(httpFields)
+	case "record":
+		return sortedKeys(recordFields)
+	case "dial":
+		return sortedKeys(dialFields)
 	}
 	return nil
 }
@@ -32,12 +42,16 @@ var outcomeSynonyms = map[string]map[string]string{
 	"menu":   {"timeout": "exhausted", "noinput": "exhausted", "nomatch": "exhausted", "failed": "exhausted"},
 	"play":   {"error": "failed"},
 	"say":    {"error": "failed"},
+	"http":   {"failed": "error", "done": "ok", "success": "ok", "noanswer": "timeout"},
+	"record": {"failed": "error", "timeout": "done", "silence": "done"},
+	"dial":   {"timeout": "noanswer", "error": "failed", "done": "answered", "congestion": "failed", "rejected": "failed"},
 }
 
 // outcomeHints explain why an action lacks an outcome people expect of it.
 var outcomeHints = map[string]map[string]string{
 	"gather": {"interrupted": "any key stops the prompt and starts the input"},
 	"menu":   {"interrupted": "a key jumps to its step under options"},
+	"dial":   {"hangup": "when the caller hangs up, on_hangup runs", "hungup": "when the caller hangs up, on_hangup runs"},
 }
 
 // actionExamples show the mapping form of an action, for messages about a
@@ -47,6 +61,9 @@ var actionExamples = map[string]string{
 	"menu":     `menu: {prompt: sound:press-1-or-2, options: {"1": sales, "2": support}}`,
 	"say":      `say: {number: "${balance}"}`,
 	"transfer": `transfer: {context: support, extension: "100"}`,
+	"http":     `http: {url: "https://crm.example/calls/${call.id}"}`,
+	"record":   `record: {max_duration: 60s, beep: true, into: message}`,
+	"dial":     `dial: {endpoint: PJSIP/alice, timeout: 20s}`,
 }
 
 // exactlyOneMsg explains an object of the catalogue that must have exactly one
@@ -57,6 +74,8 @@ func exactlyOneMsg(def string, n *yaml.Node, dups map[*yaml.Node]bool) (Pos, str
 	switch def {
 	case "say":
 		keys = SayKinds
+	case "dial":
+		keys = []string{"endpoint", "endpoints"}
 	}
 	var found []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -75,6 +94,8 @@ func exactlyOneMsg(def string, n *yaml.Node, dups map[*yaml.Node]bool) (Pos, str
 	switch def {
 	case "say":
 		return at, sayCountMsg(names)
+	case "dial":
+		return at, dialCountMsg(names)
 	}
 	return at, "give exactly one of " + orList(keys)
 }
@@ -86,6 +107,12 @@ func stepMissingMsg(def, name string) string {
 		return `menu has no "prompt": say what to play`
 	case "say.digits", "say.number", "say.characters":
 		return sayCountMsg(nil)
+	case "http.url":
+		return `http has no "url": say where to send the request`
+	case "sendDtmfOptions.digits":
+		return `send_dtmf has no "digits": the keys to send`
+	case "mohOptions.class":
+		return `moh has no "class": write moh: {class: NAME}, or moh: start for the default class`
 	case "menu.options":
 		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
 	}
@@ -101,6 +128,21 @@ func endsReason(action string) string {
 		return "transfer ends the flow; the dialplan goes on from there"
 	}
 	return action + " ends the flow"
+}
+
+// startStopMsg explains a bad value of moh or ring (what, quoted).
+func startStopMsg(what string, n *yaml.Node) string {
+	msg := "ring takes start or stop"
+	if what == `"moh"` {
+		msg = "moh takes start, stop or {class: NAME}"
+	}
+	msg += ", not " + describe(n)
+	if s, ok := str(n); ok {
+		if c := closest(s, []string{"start", "stop"}); c != "" {
+			msg += fmt.Sprintf("; did you mean %q?", c)
+		}
+	}
+	return msg
 }
 
 // boundMsg explains a number under a minimum (low) or over a maximum.

@@ -101,6 +101,18 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 		v.checkSetVar(st)
 	case st.Transfer != nil:
 		v.checkRange(st, `"priority"`, st.Transfer.Priority, st.Transfer.PriorityPos, 1, 0)
+	case st.HTTP != nil:
+		v.checkHTTP(st)
+	case st.Record != nil:
+		v.checkRecord(st)
+	case st.Dial != nil:
+		v.checkDial(st)
+	case st.SendDTMF != nil:
+		v.checkSendDTMF(st)
+	case st.MOH != nil:
+		if st.MOH.Stop && st.MOH.Class != "" {
+			v.errorf(st, st.ActionPos, "moh: stop takes no class")
+		}
 	}
 
 	if len(st.Next) > 0 && spec.ends {
@@ -115,7 +127,11 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 			continue
 		}
 		for _, b := range o.Branches {
-			v.jump(st, b.Goto, b.GotoPos, ids)
+			if st.Record != nil && o.Name == "hangup" {
+				v.hangupJump(st, b)
+			} else {
+				v.jump(st, b.Goto, b.GotoPos, ids)
+			}
 		}
 	}
 }

@@ -2,9 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // The semantic checks of the step catalogue beyond the core actions.
@@ -271,4 +273,163 @@ func (v *validator) checkChannelVar(st *Step, name string, at Pos) {
 	if !channelVarRE.MatchString(name) {
 		v.errorf(st, at, "%q is not a channel variable: use a name like ACCOUNT or a function like CALLERID(name)", name)
 	}
+}
+
+func (v *validator) checkSendDTMF(st *Step) {
+	s := st.SendDTMF
+	if s.Digits.Src == "" && v.doc.root == nil {
+		v.errorf(st, st.ActionPos, "send_dtmf has no digits to send")
+	}
+	v.checkTemplate(st, s.Digits)
+	if i := badDTMF(s.Digits.Src); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s.Digits.Src[i:])
+		v.errorf(st, Pos{Line: s.Digits.Pos.Line, Col: s.Digits.Pos.Col + i},
+			"send_dtmf: %q is not a DTMF key (0-9, *, #, A-D) in %q", r, s.Digits.Src)
+	}
+	v.checkDuration(st, s.Between, `"between"`)
+	v.checkDuration(st, s.Duration, `"duration"`)
+}
+
+// badDTMF returns the byte offset of the first character of src, outside
+// ${...} interpolations, that is not a DTMF key; -1 if there is none.
+func badDTMF(src string) int {
+	for i := 0; i < len(src); i++ {
+		if strings.HasPrefix(src[i:], "${") {
+			end := closeBrace(src, i+2)
+			if end < 0 {
+				return -1 // checkTemplate reports it
+			}
+			i = end
+			continue
+		}
+		if !strings.ContainsRune("0123456789ABCD*#", rune(src[i])) {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxHTTPRetries bounds http retries, as flow.schema.json does.
+const maxHTTPRetries = 10
+
+var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+func (v *validator) checkHTTP(st *Step) {
+	h := st.HTTP
+	if h.Method != "" && !slices.Contains(HTTPMethods, h.Method) && v.doc.root == nil {
+		v.errorf(st, st.ActionPos, "%s", enumText("method", h.Method, HTTPMethods))
+	}
+	switch u := h.URL.Src; {
+	case u == "":
+		if v.doc.root == nil {
+			v.errorf(st, st.ActionPos, "%s", missingMsg("http", "url"))
+		}
+	case !strings.HasPrefix(u, "${") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://"):
+		v.errorf(st, h.URL.Pos, "%s", urlMsg(u))
+	}
+	v.checkTemplate(st, h.URL)
+	for _, hd := range h.Headers {
+		if !headerNameRE.MatchString(hd.Name) {
+			v.errorf(st, hd.NamePos, "%q is not a valid header name: use letters, digits and - (no spaces or colons)", hd.Name)
+		}
+		v.checkTemplate(st, hd.Value)
+	}
+	v.checkJSONTemplates(st, h.JSON)
+	v.checkDuration(st, h.Timeout, `"timeout"`)
+	v.checkRange(st, `"retries"`, h.Retries, h.RetriesPos, 0, maxHTTPRetries)
+	v.checkDuration(st, h.Backoff, `"backoff"`)
+	for _, in := range h.Into {
+		v.checkVarTarget(st, in.Var, in.VarPos)
+	}
+}
+
+// checkJSONTemplates checks the template leaves of a request body.
+func (v *validator) checkJSONTemplates(st *Step, body any) {
+	switch b := body.(type) {
+	case Template:
+		v.checkTemplate(st, b)
+	case []any:
+		for _, x := range b {
+			v.checkJSONTemplates(st, x)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(b)) {
+			v.checkJSONTemplates(st, b[k])
+		}
+	}
+}
+
+func urlMsg(got string) string {
+	return fmt.Sprintf("url %q must start with http:// or https:// (or with a ${...} that yields one)", got)
+}
+
+func (v *validator) checkRecord(st *Step) {
+	r := st.Record
+	if r.Name != nil {
+		v.checkTemplate(st, *r.Name)
+	}
+	if v.doc.root == nil { // otherwise the schema checks these
+		if r.Format != "" && !slices.Contains(RecordFormats, r.Format) {
+			v.errorf(st, st.ActionPos, "%s", enumText("record format", r.Format, RecordFormats))
+		}
+		if r.TerminateOn != nil && !slices.Contains(TerminateKeys, *r.TerminateOn) {
+			v.errorf(st, st.ActionPos, `"terminate_on" takes none, any, "*" or "#", not %q`, *r.TerminateOn)
+		}
+	}
+	v.checkDuration(st, r.MaxDuration, `"max_duration"`)
+	v.checkDuration(st, r.MaxSilence, `"max_silence"`)
+	v.checkVarTarget(st, r.Into, r.IntoPos)
+}
+
+// hangupJump checks the target of a record's hangup outcome: the caller is
+// gone, so the call goes on in on_hangup, from the step named.
+func (v *validator) hangupJump(st *Step, b Branch) {
+	target, ok := v.ids[b.Goto]
+	switch {
+	case !ok:
+		v.jump(st, b.Goto, b.GotoPos, v.ids) // no such step
+		return
+	case target.Section == SectionOnHangup:
+		return
+	}
+	v.errorf(st, b.GotoPos, `goto %q: after "hangup" the caller is gone and the call goes on in on_hangup; name an on_hangup step to start from`, b.Goto)
+}
+
+var endpointRE = regexp.MustCompile(`^(\$\{|[A-Za-z][A-Za-z0-9_]*/.+)`)
+
+func (v *validator) checkDial(st *Step) {
+	a := st.Dial
+	if v.doc.root == nil { // otherwise the schema checks these
+		if len(a.Endpoints) == 0 {
+			v.errorf(st, st.ActionPos, "%s", dialCountMsg(nil))
+		}
+		if a.Strategy != "" && !slices.Contains(DialStrategies, a.Strategy) {
+			v.errorf(st, st.ActionPos, "%s", enumText("strategy", a.Strategy, DialStrategies))
+		}
+		if a.Ringback != "" && !slices.Contains(Ringbacks, a.Ringback) {
+			v.errorf(st, st.ActionPos, "%s", enumText("ringback", a.Ringback, Ringbacks))
+		}
+	}
+	for _, e := range a.Endpoints {
+		if !endpointRE.MatchString(e.Src) {
+			v.errorf(st, e.Pos, "%s", endpointMsg(e.Src))
+		}
+		v.checkTemplate(st, e)
+	}
+	v.checkDuration(st, a.Timeout, `"timeout"`)
+	if a.CallerID != nil {
+		v.checkTemplate(st, *a.CallerID)
+	}
+}
+
+func endpointMsg(got string) string {
+	return fmt.Sprintf("endpoint %q must be TECH/resource, e.g. PJSIP/alice (or start with ${)", got)
+}
+
+// dialCountMsg explains a dial without exactly one of endpoint and endpoints.
+func dialCountMsg(names []string) string {
+	if len(names) == 0 {
+		return "dial has nothing to ring: give endpoint: PJSIP/alice, or endpoints: [PJSIP/alice, PJSIP/bob]"
+	}
+	return "dial takes endpoint or endpoints, not both: put every endpoint under endpoints"
 }

@@ -87,6 +87,37 @@ func TestRules(t *testing.T) {
 			src: "name: x\nsteps:\n  - id: m\n    menu: {prompt: sound:x, options: {1: a, '#': m}}\n    on: {exhausted: b}\n" +
 				"  - id: a\n    hangup: {}\n  - id: b\n    hangup: {}\n",
 		},
+		{
+			name: "steps that take time pace a loop",
+			src: "name: x\nsteps:\n  - id: a\n    gather: {}\n  - menu: {prompt: sound:x, options: {'1': a}}\n" +
+				"  - say: {digits: '1'}\n  - record: {}\n  - dial: {endpoint: PJSIP/a}\n  - http: {url: 'https://x'}\n    next: a\n",
+		},
+		{
+			name: "channel steps do not pace a loop",
+			src:  "name: x\nsteps:\n  - id: a\n    moh: start\n  - ring: start\n  - send_dtmf: '1'\n  - set_var: {A: b}\n    next: a\n",
+			want: []string{`3:5: flow "x" step "a": warning: loop with no step that waits ("a" → #2 (ring) → #3 (send_dtmf) → #4 (set_var)); the step budget will end it`},
+		},
+		{
+			name: "transfer ends the flow",
+			src:  "name: x\nsteps:\n  - transfer: {}\n  - log: x\n",
+			want: []string{`4:5: flow "x" step #2 (log): warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`},
+		},
+		{
+			name: "a record's hangup outcome never continues below it",
+			src: "name: x\nsteps:\n  - id: a\n    record: {}\n    on: {done: a, error: a}\n  - log: x\n" +
+				"on_hangup:\n  - id: h\n    log: bye\n",
+			want: []string{`6:5: flow "x" step #2 (log): warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`},
+		},
+		{
+			name: "a switch with a default case does not fall through",
+			src:  "name: x\nsteps:\n  - switch: [{when: 'true', goto: a}, {goto: a}]\n  - log: x\n  - id: a\n    hangup: {}\n",
+			want: []string{`4:5: flow "x" step #2 (log): warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`},
+		},
+		{
+			name: "variables assigned by any step can be unset",
+			src: "name: x\nvars: {a: 1}\nsteps:\n  - gather: {into: b}\n  - get_var: {X: c}\n  - http: {url: 'https://x', into: {d: status}}\n" +
+				"  - record: {into: e}\n  - set: {f: 1}\n  - unset: [a, b, c, d, e, f]\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +163,51 @@ func TestValidateDocumentBuiltInGo(t *testing.T) {
 	}
 	if Validate(nil) != nil {
 		t.Error("Validate(nil) reported something")
+	}
+}
+
+// TestValidateCatalogueBuiltInGo checks the catalogue's rules on a Document
+// assembled in Go, where the schema does not run.
+func TestValidateCatalogueBuiltInGo(t *testing.T) {
+	at := func(line int) Pos { return Pos{Line: line, Col: 5} }
+	term := "xx"
+	steps := []*Step{
+		{Action: "gather", Gather: &GatherAction{MinDigits: 5, MinDigitsPos: at(1), MaxDigits: 3, MaxDigitsPos: at(2),
+			Terminator: &term, TerminatorPos: at(3), Pattern: &String{Value: "(", Pos: at(4)}}},
+		{Action: "menu", ActionPos: at(5), Menu: &MenuAction{Prompt: []Template{{Src: "sound:x"}}}},
+		{Action: "say", ActionPos: at(6), Say: &SayAction{}},
+		{Action: "dial", ActionPos: at(7), Dial: &DialAction{Strategy: "roundrobin"}},
+		{Action: "http", ActionPos: at(8), HTTP: &HTTPAction{Method: "FETCH", URL: Template{Src: "x", Pos: at(9)}}},
+		{Action: "record", ActionPos: at(10), Record: &RecordAction{Format: "mp3"}},
+		{Action: "unset", Unset: &UnsetAction{Names: []String{{Value: "nope", Pos: at(11)}}}},
+		{Action: "transfer", Transfer: &TransferAction{}, Next: []Branch{{Goto: "x"}}, NextPos: at(12)},
+	}
+	for i, st := range steps {
+		st.Section, st.Index, st.Pos = SectionSteps, i, Pos{Line: 20 + i, Col: 3}
+	}
+	var got []string
+	for _, d := range Validate(&Document{File: "go.yaml", Name: String{Value: "built"}, Steps: steps}) {
+		if d.Severity == SeverityError {
+			got = append(got, d.Pos.String()+": "+d.Msg)
+		}
+	}
+	want := []string{
+		`0:0: goto "x": no step has this id`,
+		`2:5: "max_digits" (3) is less than "min_digits" (5)`,
+		`3:5: "terminator" is one DTMF key (0-9, *, #, A-D), or "" for none; not "xx"`,
+		"4:5: \"pattern\" is not a valid regular expression: missing closing ): `(`",
+		`5:5: menu has no "options": map each key to a step id, e.g. options: {"1": sales}`,
+		`6:5: say has nothing to read: give one of digits, number or characters`,
+		`7:5: dial has nothing to ring: give endpoint: PJSIP/alice, or endpoints: [PJSIP/alice, PJSIP/bob]`,
+		`7:5: strategy "roundrobin" is not valid; use simultaneous or sequential`,
+		`8:5: method "FETCH" is not valid; did you mean "PATCH"? (valid: GET, POST, PUT, PATCH, DELETE, HEAD)`,
+		`9:5: url "x" must start with http:// or https:// (or with a ${...} that yields one)`,
+		`10:5: record format "mp3" is not valid; use wav, gsm, ulaw, alaw, sln, g722, g729 or ogg`,
+		`11:5: unset "nope": no such variable (declare it in vars, or assign it with set, get_var or a step's into)`,
+		`12:5: "next" is never used: transfer ends the flow; the dialplan goes on from there`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -228,7 +228,11 @@ type DialAction struct {
 //	  timeout: 5s                             # per attempt; default 5s
 //	  retries: 2                              # extra attempts on timeout, network error or 5xx; default 0
 //	  backoff: 500ms                          # wait before the first retry, doubling; default 500ms
-//	  into: {customer: body.name, vip: body.tier == "gold"}   # var ← expression over status, body, headers
+//	  into: {customer: body.name, vip: body.tier == "gold"}   # var ← expression over the response
+//
+// into expressions see `status` (int), `body` (the response as a JSON object;
+// empty if it is not one), `body_list` (the response as a JSON array),
+// `body_text` (the raw text) and `headers` (lower-case names).
 //
 // `secrets.NAME` reads the environment variable FLOWRUNNER_SECRET_NAME; it is
 // usable in url and headers only and never logged. Responses over 1 MiB are an
@@ -240,11 +244,12 @@ type HTTPAction struct {
 	Headers []HTTPHeader
 	// JSON is the request body as decoded from YAML, with Template leaves for
 	// strings (nil when there is no body).
-	JSON    any
-	Timeout *Duration
-	Retries int
-	Backoff *Duration
-	Into    []HTTPInto
+	JSON       any
+	Timeout    *Duration
+	Retries    int
+	RetriesPos Pos
+	Backoff    *Duration
+	Into       []HTTPInto
 }
 
 // HTTPHeader is one request header; its value is a template.

@@ -9,14 +9,22 @@ import (
 // kept, with each error mapped back to its line and column and reworded for
 // flow authors, then the rules a schema cannot state:
 //
-//   - step ids are unique, and every goto, next and on names an existing step
-//     (with the closest id suggested); on_hangup steps jump only among
-//     themselves;
-//   - outcomes under on: exist for the step's action;
+//   - step ids are unique, and every goto, next, on, menu option and switch
+//     case names an existing step (with the closest id suggested); on_hangup
+//     steps jump only among themselves, and a record's hangup outcome only
+//     into on_hangup;
+//   - outcomes under on: exist for the step's action; next is not used after
+//     goto, hangup or transfer;
+//   - settings of the step catalogue: gather digit counts, terminator and
+//     pattern (a Go regular expression), menu keys, say values, channel
+//     variable and header names, DTMF to send, http URLs and retries, dial
+//     endpoints; unset names only variables the flow has;
 //   - durations parse and are positive; media URIs have a known scheme and
 //     something after it; ${...} interpolations are closed and not empty;
 //   - variables do not reuse the names every expression has (ReservedNames);
-//   - warnings: steps that nothing reaches, loops in which no step waits.
+//   - warnings: steps that nothing reaches, loops in which no step takes
+//     time (play, wait, gather, menu, say, record, dial, http), switch cases
+//     that are never tried.
 //
 // Expressions are not checked here: engine.Compile compiles them against the
 // runtime environment. A Document built in Go (not by Parse) gets only the
