@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,15 +22,38 @@ import (
 	"github.com/flowrunner/flowrunner/sandbox"
 )
 
-// callers scripts the caller for flows that need more than a silent listener.
-// Files not listed get a silent caller; a listed file that does not exist fails.
-var callers = map[string]struct {
-	script string
-	want   string // expected end reason; default flow_hangup
-}{
-	"examples/dtmf-interrupt.yaml": {script: "dtmf=1@p1+500ms"},
-	// support (2), then billing (1) in the sub-menu
-	"examples/ivr-menu.yaml": {script: "dtmf=2@p1+1s,1@p2+1s"},
+// scenario is one scripted call through an example.
+type scenario struct {
+	name    string
+	script  string            // the caller (arisim.ParseScript)
+	callees map[string]string // endpoint → arisim.ParseCallee text
+	http    string            // JSON body the mocked CRM answers with (200)
+	want    string            // expected end reason; default flow_hangup
+	logs    []string          // lines the flow must log, in order
+}
+
+// scenarios scripts the calls for flows that need more than a silent caller.
+// Files not listed get one silent caller; a listed file that does not exist fails.
+var scenarios = map[string][]scenario{
+	"examples/dtmf-interrupt.yaml": {{script: "dtmf=1@p1+500ms"}},
+	"examples/ivr-menu.yaml": {
+		{name: "support then billing", script: "dtmf=2@p1+1s,1@p2+1s"},
+		{name: "silence exhausts the menu"},
+		{name: "hours then back to main", script: "dtmf=3@p1+1s,1@p3+1s"},
+	},
+	"examples/account-lookup.yaml": {
+		{name: "found", script: "dtmf=123456#@p1+1s", http: `{"found":true,"balance":42,"name":"Ann"}`,
+			logs: []string{"account 123456 (Ann): balance 42"}},
+		{name: "unknown account", script: "dtmf=123456#@p1+1s", http: `{"found":false}`},
+		{name: "no input three times"},
+	},
+	"examples/call-forward.yaml": {
+		{name: "agent answers", logs: []string{"message: ''"}},
+		{name: "agent does not answer: voicemail", callees: map[string]string{"PJSIP/agent": "noanswer"},
+			script: "dtmf=#@30s", logs: []string{"message: 'message-"}},
+		{name: "agent busy, caller hangs up while recording", callees: map[string]string{"PJSIP/agent": "busy"},
+			script: "hangup=10s", want: engine.EndCallerHangup, logs: []string{"message: 'message-"}},
+	},
 }
 
 func TestExamplesAndFlowsRunEndToEnd(t *testing.T) {
@@ -40,44 +64,100 @@ func TestExamplesAndFlowsRunEndToEnd(t *testing.T) {
 	if !slices.Contains(files, "examples/hello-world.yaml") || !slices.Contains(files, "flows/hello-world.yaml") {
 		t.Fatalf("hello-world missing from examples/ or flows/: %v", files)
 	}
-	for name := range callers {
+	for name := range scenarios {
 		if !slices.Contains(files, name) {
-			t.Errorf("callers names %s, which does not exist", name)
+			t.Errorf("scenarios names %s, which does not exist", name)
 		}
 	}
 	for _, file := range files {
-		t.Run(file, func(t *testing.T) {
-			flow, diags := engine.LoadFile(file)
-			if flow == nil || len(diags) > 0 {
-				t.Fatalf("%s does not load cleanly:\n%v", file, diags)
-			}
-			reg, _ := engine.NewRegistry(flow)
-			sb, err := sandbox.Start(sandbox.Options{Flows: reg})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sb.Close()
-			c := callers[file]
-			script, err := arisim.ParseScript(c.script)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum, err := sb.Call(arisim.CallSpec{App: flow.Name, Inbound: true, CallerNumber: "5551234", Script: script})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := c.want
-			if want == "" {
-				want = engine.EndFlowHangup
-			}
-			if sum.Reason != want {
-				t.Fatalf("call ended with %q, want %q", sum.Reason, want)
-			}
-			if n := sb.Sim.InStasis(); n != 0 {
-				t.Fatalf("%d channels left in Stasis", n)
-			}
-		})
+		flow, diags := engine.LoadFile(file)
+		if flow == nil || len(diags) > 0 {
+			t.Errorf("%s does not load cleanly:\n%v", file, diags)
+			continue
+		}
+		list := scenarios[file]
+		if len(list) == 0 {
+			list = []scenario{{name: "silent caller"}}
+		}
+		for _, sc := range list {
+			t.Run(file+"/"+sc.name, func(t *testing.T) { runScenario(t, flow, sc) })
+		}
 	}
+}
+
+func runScenario(t *testing.T, flow *engine.Flow, sc scenario) {
+	reg, _ := engine.NewRegistry(flow)
+	callees := map[string]arisim.Callee{}
+	for ep, text := range sc.callees {
+		c, err := arisim.ParseCallee(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		callees[ep] = c
+	}
+	var mu sync.Mutex
+	var logs []string
+	opts := sandbox.Options{
+		Flows: reg,
+		Sim:   arisim.Options{Callees: callees},
+		Engine: engine.Config{
+			HTTP:    crmMock{body: sc.http},
+			Secrets: map[string]string{"CRM_URL": "https://crm.test", "CRM_TOKEN": "t0ken"},
+		},
+		Trace: func(ev engine.TraceEvent) {
+			if ev.Kind == engine.TraceLog {
+				mu.Lock()
+				logs = append(logs, ev.Detail)
+				mu.Unlock()
+			}
+		},
+	}
+	sb, err := sandbox.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	script, err := arisim.ParseScript(sc.script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := sb.Call(arisim.CallSpec{App: flow.Name, Inbound: true, CallerNumber: "5551234", Script: script})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sc.want
+	if want == "" {
+		want = engine.EndFlowHangup
+	}
+	if sum.Reason != want {
+		t.Fatalf("call ended with %q, want %q", sum.Reason, want)
+	}
+	if n := sb.Sim.InStasis(); n != 0 {
+		t.Fatalf("%d channels left in Stasis", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(logs, "\n")
+	for _, l := range sc.logs {
+		if !strings.Contains(all, l) {
+			t.Fatalf("no log line contains %q; logs:\n%s", l, all)
+		}
+	}
+}
+
+// crmMock answers every http step with body (200), or 404 when body is empty.
+type crmMock struct{ body string }
+
+func (m crmMock) Do(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") != "Bearer t0ken" || !strings.HasPrefix(r.URL.String(), "https://crm.test/") {
+		return &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(""))}, nil
+	}
+	status := 200
+	if m.body == "" {
+		status = 404
+	}
+	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(m.body))}, nil
 }
 
 // TestHelloWorldEventStreamMatchesAsterisk runs the scenario captured in

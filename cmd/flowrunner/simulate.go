@@ -18,6 +18,9 @@ connects to the simulator over HTTP and WebSocket, on a virtual clock, and the
 timeline of steps, ARI requests and events is printed. Exit status 0 when the
 call completes normally (the flow or the caller hangs up), 1 otherwise.
 
+Dialled endpoints ring 1s, answer and hang up 10s later unless --callee says
+otherwise (answer=D, busy, noanswer, unavailable, congestion; hangup=D).
+
 Caller scripts (--script) use the simulator's syntax, e.g.
   dtmf=1@2s,#@3s;hangup=5s     digits at times after the call starts
   dtmf=123#@p1+500ms           digits 500ms after the first prompt starts
@@ -33,6 +36,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	caller := fs.String("caller", "5551234", "the caller's number")
 	originate := fs.Bool("originate", false, "place the call as an originated Local channel (answered) instead of an inbound one")
 	asJSON := fs.Bool("json", false, "print the timeline as JSON lines")
+	var callees calleeFlags
+	fs.Var(&callees, "callee", "what a dialled endpoint does, ENDPOINT=SPEC, e.g. PJSIP/agent=noanswer or PJSIP/bob=answer=2s;hangup=30s (repeatable; default: rings 1s, answers, hangs up 10s later)")
 	if err := fs.Parse(interleaved(fs, args)); err != nil {
 		return usageError(err)
 	}
@@ -72,7 +77,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 
 	tl := sandbox.NewTimeline(stdout, *asJSON, sandbox.DefaultStart)
-	sb, err := sandbox.Start(sandbox.Options{Flows: reg, Observe: tl.Observe, Trace: tl.Trace})
+	sb, err := sandbox.Start(sandbox.Options{Flows: reg, Observe: tl.Observe, Trace: tl.Trace,
+		Sim: arisim.Options{Callees: callees.m}})
 	if err != nil {
 		fmt.Fprintln(stderr, "simulate:", err)
 		return exitInvalid
@@ -101,4 +107,25 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stderr, "simulate: the call did not complete normally: %s\n", sum.Reason)
 	return exitInvalid
+}
+
+// calleeFlags collects --callee ENDPOINT=SPEC flags.
+type calleeFlags struct{ m map[string]arisim.Callee }
+
+func (f *calleeFlags) String() string { return "" }
+
+func (f *calleeFlags) Set(v string) error {
+	endpoint, spec, ok := strings.Cut(v, "=")
+	if !ok || !strings.Contains(endpoint, "/") {
+		return fmt.Errorf("want ENDPOINT=SPEC, e.g. PJSIP/agent=noanswer")
+	}
+	c, err := arisim.ParseCallee(spec)
+	if err != nil {
+		return err
+	}
+	if f.m == nil {
+		f.m = map[string]arisim.Callee{}
+	}
+	f.m[endpoint] = c
+	return nil
 }
