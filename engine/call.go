@@ -67,6 +67,9 @@ type Call struct {
 	http       *httpRun // the request in progress
 	dial       *dialRun // the dial in progress
 
+	frames   []frame          // the flows waiting for a sub-flow to return, outermost first
+	subflows map[string]*Flow // sub-flow versions this call has used, by name
+
 	timers   [numTimers]clock.Timer
 	timerGen [numTimers]uint64
 
@@ -248,6 +251,10 @@ func (c *Call) enter(s *state) (next int, wait bool) {
 		return 0, true
 	case kindHTTP:
 		return c.enterHTTP(s)
+	case kindCall:
+		return c.enterCall(s)
+	case kindReturn:
+		return c.enterReturn(s)
 	}
 	if c.leaving {
 		// The channel is going away: channel actions in on_hangup are skipped.
@@ -382,6 +389,8 @@ func (c *Call) sectionEnd() {
 		c.finishHangup()
 	case c.leaving:
 		c.maybeFinish()
+	case len(c.frames) > 0:
+		c.returnFromSubflow(nil) // a sub-flow's steps (or on_error) ran out
 	default:
 		// The flow's steps (or on_error) are done: hang up.
 		c.setReason(EndFlowHangup)
@@ -435,10 +444,13 @@ func (c *Call) fail(s *state, err error) {
 		c.run(s.follow)
 	case c.leaving:
 		c.maybeFinish()
-	case c.inError || c.flow.onError < 0:
-		c.setReason(EndError)
-		c.hangup("")
 	default:
+		c.unwindToHandler()
+		if c.inError || c.flow.onError < 0 {
+			c.setReason(EndError)
+			c.hangup("")
+			return
+		}
 		c.inError = true
 		c.stopPlayback()
 		c.run(c.flow.onError)
@@ -486,6 +498,10 @@ func (c *Call) leave(why string) {
 	c.cleanupDial(true)
 	c.trace(TraceLeave, "", why)
 	entry := c.hangupEntry()
+	if len(c.frames) > 0 {
+		c.unwindToTop() // the top flow's on_hangup runs
+		entry = c.flow.onHangup
+	}
 	if entry < 0 {
 		c.hangupDone = true
 		c.maybeFinish()

@@ -167,6 +167,10 @@ func (c *compiler) declareInto(st *schema.Step) {
 		for _, v := range st.GetVar.Vars {
 			declare(v.Var, "")
 		}
+	case st.Call != nil:
+		for _, in := range st.Call.Into {
+			declare(in.Var, nil) // whatever the sub-flow returns
+		}
 	case st.HTTP != nil:
 		c.withEnv(httpResponseEnv(), func() {
 			for _, in := range st.HTTP.Into {

@@ -75,6 +75,12 @@ func (c *compiler) compileCatalogue(s *state, st *schema.Step) bool {
 	case st.Dial != nil:
 		s.kind = kindDial
 		s.dial = c.compileDial(st)
+	case st.Call != nil:
+		s.kind = kindCall
+		c.compileCall(s, st)
+	case st.Return != nil:
+		s.kind = kindReturn
+		c.compileReturn(s, st)
 	default:
 		return false
 	}

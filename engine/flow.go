@@ -23,6 +23,7 @@ type Flow struct {
 	onHangup int // first state of on_hangup, or -1
 	onError  int // first state of on_error, or -1
 	vars     map[string]any
+	calls    []CallRef
 }
 
 // Steps returns the number of compiled steps in all sections.
@@ -50,6 +51,8 @@ const (
 	kindRecord   // record
 	kindHTTP     // http
 	kindDial     // dial
+	kindCall     // call
+	kindReturn   // return
 )
 
 // outcome is a step's typed result.
@@ -127,6 +130,7 @@ type state struct {
 	record      *recordSpec    // kindRecord
 	http        *httpSpec      // kindHTTP
 	dial        *dialSpec      // kindDial
+	call        *callSpec      // kindCall
 }
 
 // chanVar is one channel variable of get_var (into var) or set_var (value).

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,11 +42,12 @@ func FlowFiles(paths ...string) ([]string, error) {
 			add(p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		root := walkRoot(p)
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if path != p && strings.HasPrefix(d.Name(), ".") {
+			if path != root && strings.HasPrefix(d.Name(), ".") {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
@@ -64,6 +66,16 @@ func FlowFiles(paths ...string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// walkRoot returns dir as filepath.WalkDir must be given it to walk the
+// directory: a symlink to a directory (a flows directory mounted through a
+// link) gets a trailing separator, or WalkDir would not follow it.
+func walkRoot(dir string) string {
+	if li, err := os.Lstat(dir); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		return dir + string(filepath.Separator)
+	}
+	return dir
 }
 
 // LoadFiles loads each file with LoadFile and builds a registry of the flows
@@ -88,9 +100,41 @@ func LoadFiles(files []string) (*Registry, schema.Diagnostics) {
 		diags = append(diags, schema.Diagnostic{File: files[0], Severity: schema.SeverityError, Msg: err.Error()})
 		return nil, diags
 	}
+	diags = append(diags, CheckCalls(reg)...)
+	diags.Sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	if reg.Len() == 0 {
 		diags = append(diags, schema.Diagnostic{File: strings.Join(files, ","), Severity: schema.SeverityError, Msg: "no flow files found"})
 		return nil, diags
 	}
 	return reg, diags
+}
+
+// CheckCalls reports call steps that name a flow the registry does not hold.
+// (At run time such a call fails into on_error; loading flows together
+// catches it first.)
+func CheckCalls(reg *Registry) schema.Diagnostics {
+	var diags schema.Diagnostics
+	for _, name := range reg.Names() {
+		f := reg.Lookup(name)
+		for _, ref := range f.Calls() {
+			bad := func(format string, args ...any) {
+				diags = append(diags, schema.Diagnostic{File: f.File, Pos: ref.Pos, Flow: f.Name, Step: ref.Step,
+					Severity: schema.SeverityError, Msg: fmt.Sprintf(format, args...)})
+			}
+			sub := reg.Lookup(ref.Flow)
+			if sub == nil {
+				bad("call: no flow named %q is loaded with this one (flows: %s)", ref.Flow, strings.Join(reg.Names(), ", "))
+				continue
+			}
+			for _, name := range ref.With {
+				if _, ok := sub.vars[name]; !ok {
+					bad("call %s: with %s: flow %q has no variable %q (declare it in its vars)", ref.Flow, name, ref.Flow, name)
+				}
+			}
+		}
+	}
+	return diags
 }

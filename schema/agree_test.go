@@ -53,7 +53,7 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 
 	// Every object with keys, and the decoder's table for it.
 	objects := []string{"flow", "step", "playOptions", "hangup", "logOptions", "branch", "answer",
-		"gather", "menu", "say", "transfer", "mohOptions", "sendDtmfOptions", "http", "record", "dial"}
+		"gather", "menu", "say", "transfer", "mohOptions", "sendDtmfOptions", "http", "record", "dial", "call"}
 	for _, name := range objects {
 		got, want := sortedCopy(keysOf(name)), propertyNames(def(name))
 		if !slices.Equal(got, want) {
@@ -103,6 +103,9 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 		got, want any
 	}{
 		{"reserved names", strs(def("varName")["not"].(map[string]any)["enum"]), ReservedNames},
+		{"reserved return names", strs(def("returnName")["not"].(map[string]any)["enum"]), ReservedNames},
+		{"return name pattern", def("returnName")["pattern"], varNameRE.String()},
+		{"flow name pattern", def("flowName")["pattern"], flowNameRE.String()},
 		{"hangup reasons", strs(prop("hangup", "reason")["enum"]), HangupReasons},
 		{"log levels", strs(prop("logOptions", "level")["enum"]), LogLevels},
 		{"media pattern", def("media")["pattern"], "^(" + strings.Join(MediaSchemes, "|") + "):.+"},
@@ -182,7 +185,7 @@ func TestDecoderFillsEveryField(t *testing.T) {
 		HangupAction{}, SetAction{}, Assignment{}, LogAction{}, GotoAction{}, Duration{}, Expr{}, Template{}, String{},
 		GatherAction{}, MenuAction{}, MenuOption{}, SayAction{}, SwitchAction{}, UnsetAction{}, GetVarAction{}, SetVarAction{}, VarMapping{}, ChannelVarValue{},
 		TransferAction{}, MOHAction{}, RingAction{}, SendDTMFAction{},
-		HTTPAction{}, HTTPHeader{}, HTTPInto{}, RecordAction{}, DialAction{}} {
+		HTTPAction{}, HTTPHeader{}, HTTPInto{}, RecordAction{}, DialAction{}, CallAction{}, CallInto{}, ReturnAction{}} {
 		rt := reflect.TypeOf(typ)
 		for i := range rt.NumField() {
 			if f := rt.Field(i); f.IsExported() && !set[rt.Name()+"."+f.Name] {
@@ -228,6 +231,8 @@ steps:
     on: {hangup: bye}
   - dial: {endpoints: [PJSIP/a, "PJSIP/${tries}"], strategy: sequential, timeout: 20s, caller_id: "${caller.number}", ringback: moh}
     on: {busy: start}
+  - call: {flow: lookup, with: {number: caller.number, lang: en}, into: {customer: name}}
+  - unset: customer
   - goto: end
   - id: end
     hangup: {reason: busy}
@@ -237,5 +242,5 @@ on_hangup:
   - id: bye
     log: bye
 on_error:
-  - hangup: {}
+  - return: {failed: true, where: "'on_error'"}
 `

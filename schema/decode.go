@@ -215,16 +215,23 @@ func decodeHangup(d *decoder, st *Step, v *yaml.Node) {
 }
 
 func decodeSet(d *decoder, st *Step, v *yaml.Node) {
-	st.Set = &SetAction{}
-	eachPair(d, v, func(k, v *yaml.Node) {
+	st.Set = &SetAction{Assignments: d.assignments(v)}
+}
+
+// assignments decodes a mapping of name: value as set does (and call's with,
+// return): a YAML string is an expression, any other value a literal.
+func (d *decoder) assignments(n *yaml.Node) []Assignment {
+	var out []Assignment
+	eachPair(d, n, func(k, v *yaml.Node) {
 		a := Assignment{Name: k.Value, NamePos: pos(k)}
 		if s, ok := str(v); ok {
 			a.Expr = &Expr{Src: s, Pos: contentPos(v)}
 		} else {
 			a.Literal = literal(v)
 		}
-		st.Set.Assignments = append(st.Set.Assignments, a)
+		out = append(out, a)
 	})
+	return out
 }
 
 func decodeLog(d *decoder, st *Step, v *yaml.Node) {

@@ -325,3 +325,28 @@ func decodeDial(d *decoder, st *Step, v *yaml.Node) {
 	st.Dial = &DialAction{}
 	decodeFields(d, v, dialFields, st.Dial)
 }
+
+var callFields = fields[CallAction]{
+	"flow": func(_ *decoder, _, v *yaml.Node, c *CallAction) {
+		if s, ok := str(v); ok {
+			c.Flow, c.FlowPos = s, contentPos(v)
+		}
+	},
+	"with": func(d *decoder, _, v *yaml.Node, c *CallAction) { c.With = d.assignments(v) },
+	"into": func(d *decoder, _, v *yaml.Node, c *CallAction) {
+		eachPair(d, v, func(k, v *yaml.Node) {
+			in := CallInto{Var: k.Value, VarPos: pos(k), KeyPos: contentPos(v)}
+			in.Key, _ = str(v)
+			c.Into = append(c.Into, in)
+		})
+	},
+}
+
+func decodeCall(d *decoder, st *Step, v *yaml.Node) {
+	st.Call = &CallAction{}
+	decodeFields(d, v, callFields, st.Call)
+}
+
+func decodeReturn(d *decoder, st *Step, v *yaml.Node) {
+	st.Return = &ReturnAction{Values: d.assignments(v)}
+}

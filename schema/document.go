@@ -127,6 +127,8 @@ type Step struct {
 	Record   *RecordAction
 	Dial     *DialAction
 	HTTP     *HTTPAction
+	Call     *CallAction
+	Return   *ReturnAction
 
 	// Next is where to go when the step is done: branches tried in order, the
 	// first whose When is nil or true wins; none matching falls through to the

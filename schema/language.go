@@ -85,6 +85,8 @@ var actions = []actionSpec{
 	{name: "http", decode: decodeHTTP, outcomes: []string{"ok", "error", "timeout"}, waits: true},
 	{name: "record", decode: decodeRecord, outcomes: []string{"done", "hangup", "error"}, waits: true},
 	{name: "dial", decode: decodeDial, outcomes: []string{"answered", "busy", "noanswer", "failed"}, waits: true},
+	{name: "call", decode: decodeCall, waits: true},
+	{name: "return", decode: decodeReturn, ends: true},
 }
 
 // action returns the spec of the named action.

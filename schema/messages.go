@@ -54,6 +54,7 @@ var objectNames = map[string]string{
 	"http":            "in http",
 	"record":          "in record",
 	"dial":            "in dial",
+	"call":            "in call",
 }
 
 func unknownKeyMsg(def, key string) string {
@@ -80,6 +81,9 @@ func outcomeMsg(act, name string) string {
 	if len(outs) == 0 {
 		if spec, _ := action(act); spec.ends {
 			return fmt.Sprintf("%q has no outcomes, so %q never happens: %s", act, name, endsReason(act))
+		}
+		if act == "call" {
+			return fmt.Sprintf(`"call" has no outcomes, so %q never happens: the flow goes on when the sub-flow returns (use next to say where), and an action that fails in it runs on_error`, name)
 		}
 		return fmt.Sprintf("%q has no outcomes, so %q never happens; use next to say where to go after it", act, name)
 	}
@@ -191,6 +195,10 @@ func typeMsg(def, what string, n *yaml.Node, want []string) string {
 		return `"answer" takes no settings: write answer: {}`
 	case "hangup":
 		return `"hangup" takes a mapping: hangup: {} or hangup: {reason: busy}`
+	case "return":
+		return fmt.Sprintf(`"return" takes a mapping of name: value, e.g. return: {customer: name}, or return: {} to hand nothing back; not %s`, got)
+	case "returnName":
+		return fmt.Sprintf("%s needs the name of a value the sub-flow returns, not %s", what, got)
 	case "set":
 		return fmt.Sprintf(`"set" takes a mapping of variable: value, not %s`, got)
 	case "get_var":
@@ -254,8 +262,10 @@ func patternMsg(def, what, got string) string {
 		}
 	case "varName":
 		return varNameMsg(got)
-	case "flow.name":
-		return fmt.Sprintf("flow name %q is not valid: use letters, digits, ., _ and -, starting with a letter or digit", got)
+	case "flowName":
+		return flowNameMsg(got)
+	case "returnName":
+		return returnNameMsg(got)
 	case "playOptions", "dtmfKeys":
 		return fmt.Sprintf(`%s takes DTMF keys (0-9, *, #, A-D), not %q`, what, got)
 	case "gather":
@@ -332,6 +342,11 @@ func emptyMsg(def, what string) string {
 		return dialCountMsg(nil)
 	case "menu":
 		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
+	case "call":
+		if what == `"with"` {
+			return `"with" sets nothing; give the sub-flow's variables, e.g. with: {number: caller.number}, or remove it`
+		}
+		return `"into" assigns nothing; give variable: returned name pairs, e.g. into: {customer: name}, or remove it`
 	}
 	return what + " is empty"
 }

@@ -31,6 +31,8 @@ func stepKeysOf(def string) []string {
 		return sortedKeys(recordFields)
 	case "dial":
 		return sortedKeys(dialFields)
+	case "call":
+		return sortedKeys(callFields)
 	}
 	return nil
 }
@@ -64,6 +66,7 @@ var actionExamples = map[string]string{
 	"http":     `http: {url: "https://crm.example/calls/${call.id}"}`,
 	"record":   `record: {max_duration: 60s, beep: true, into: message}`,
 	"dial":     `dial: {endpoint: PJSIP/alice, timeout: 20s}`,
+	"call":     `call: {flow: lookup-caller, with: {number: caller.number}}`,
 }
 
 // exactlyOneMsg explains an object of the catalogue that must have exactly one
@@ -113,6 +116,8 @@ func stepMissingMsg(def, name string) string {
 		return `send_dtmf has no "digits": the keys to send`
 	case "mohOptions.class":
 		return `moh has no "class": write moh: {class: NAME}, or moh: start for the default class`
+	case "call.flow":
+		return `call has no "flow": name the flow to run, e.g. flow: lookup-caller`
 	case "menu.options":
 		return `menu has no "options": map each key to a step id, e.g. options: {"1": sales}`
 	}
@@ -126,6 +131,8 @@ func endsReason(action string) string {
 		return "goto always jumps to its target"
 	case "transfer":
 		return "transfer ends the flow; the dialplan goes on from there"
+	case "return":
+		return "return goes back to the flow that called this one (in a flow that was not called, it hangs up)"
 	}
 	return action + " ends the flow"
 }

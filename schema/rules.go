@@ -73,11 +73,7 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 			v.errorf(st, st.Hangup.ReasonPos, "%s", enumText("hangup reason", r, HangupReasons))
 		}
 	case st.Set != nil:
-		for _, a := range st.Set.Assignments {
-			if !varNameRE.MatchString(a.Name) || slices.Contains(ReservedNames, a.Name) {
-				v.errorf(st, a.NamePos, "%s", varNameMsg(a.Name))
-			}
-		}
+		v.checkAssignments(st, st.Set.Assignments)
 	case st.Log != nil:
 		v.checkTemplate(st, st.Log.Message)
 		if l := st.Log.Level; l != "" && !slices.Contains(LogLevels, l) {
@@ -107,6 +103,10 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 		v.checkRecord(st)
 	case st.Dial != nil:
 		v.checkDial(st)
+	case st.Call != nil:
+		v.checkCall(st)
+	case st.Return != nil:
+		v.checkAssignments(st, st.Return.Values)
 	case st.SendDTMF != nil:
 		v.checkSendDTMF(st)
 	case st.MOH != nil:
@@ -132,6 +132,15 @@ func (v *validator) checkStep(st *Step, ids map[string]*Step) {
 			} else {
 				v.jump(st, b.Goto, b.GotoPos, ids)
 			}
+		}
+	}
+}
+
+// checkAssignments checks the names of set, call's with and return.
+func (v *validator) checkAssignments(st *Step, as []Assignment) {
+	for _, a := range as {
+		if !varNameRE.MatchString(a.Name) || slices.Contains(ReservedNames, a.Name) {
+			v.errorf(st, a.NamePos, "%s", varNameMsg(a.Name))
 		}
 	}
 }

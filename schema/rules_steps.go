@@ -197,7 +197,8 @@ func (v *validator) checkUnset(st *Step) {
 }
 
 // assignedVars returns the flow's variables, sorted: those declared in vars
-// and those a step assigns (set, gather into, get_var, http into, record into).
+// and those a step assigns (set, gather into, get_var, http into, record
+// into, call into).
 func (v *validator) assignedVars() []string {
 	if v.vars != nil {
 		return v.vars
@@ -243,6 +244,10 @@ func assigns(st *Step) []string {
 		}
 	case st.Record != nil:
 		out = append(out, st.Record.Into)
+	case st.Call != nil:
+		for _, in := range st.Call.Into {
+			out = append(out, in.Var)
+		}
 	}
 	return out
 }
@@ -432,4 +437,45 @@ func dialCountMsg(names []string) string {
 		return "dial has nothing to ring: give endpoint: PJSIP/alice, or endpoints: [PJSIP/alice, PJSIP/bob]"
 	}
 	return "dial takes endpoint or endpoints, not both: put every endpoint under endpoints"
+}
+
+// flowNameRE is the pattern of flow names, as flow.schema.json states it
+// ($defs/flowName).
+var flowNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func (v *validator) checkCall(st *Step) {
+	c := st.Call
+	switch {
+	case c.Flow == "":
+		if v.doc.root == nil { // otherwise the schema has said why
+			v.errorf(st, st.ActionPos, "%s", missingMsg("call", "flow"))
+		}
+	case !flowNameRE.MatchString(c.Flow):
+		v.errorf(st, c.FlowPos, "%s", flowNameMsg(c.Flow))
+	case c.Flow == v.doc.Name.Value:
+		// Deeper recursion (a calls b calls a) is bounded at run time by the
+		// depth limit.
+		v.errorf(st, c.FlowPos, "call %q: a flow cannot call itself; use goto to run its steps again", c.Flow)
+	}
+	v.checkAssignments(st, c.With)
+	for _, in := range c.Into {
+		v.checkVarTarget(st, in.Var, in.VarPos)
+		if in.Key != "" && (!varNameRE.MatchString(in.Key) || slices.Contains(ReservedNames, in.Key)) {
+			v.errorf(st, in.KeyPos, "%s", returnNameMsg(in.Key))
+		}
+	}
+}
+
+func flowNameMsg(got string) string {
+	return fmt.Sprintf("flow name %q is not valid: use letters, digits, ., _ and -, starting with a letter or digit", got)
+}
+
+// returnNameMsg explains a name under a call's into that no return step can
+// hand back: return names follow the rules of variable names.
+func returnNameMsg(name string) string {
+	if slices.Contains(ReservedNames, name) {
+		return fmt.Sprintf("%q is never returned: return cannot use the names every expression already has (%s)",
+			name, strings.Join(ReservedNames, ", "))
+	}
+	return fmt.Sprintf("%q is never returned: return names are like variable names (letters, digits and _, not starting with a digit)", name)
 }

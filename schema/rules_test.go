@@ -116,7 +116,56 @@ func TestRules(t *testing.T) {
 		{
 			name: "variables assigned by any step can be unset",
 			src: "name: x\nvars: {a: 1}\nsteps:\n  - gather: {into: b}\n  - get_var: {X: c}\n  - http: {url: 'https://x', into: {d: status}}\n" +
-				"  - record: {into: e}\n  - set: {f: 1}\n  - unset: [a, b, c, d, e, f]\n",
+				"  - record: {into: e}\n  - set: {f: 1}\n  - call: {flow: y, into: {g: v}}\n  - unset: [a, b, c, d, e, f, g]\n",
+		},
+		{
+			name: "a call takes time: a loop through it is paced",
+			src:  "name: x\nsteps:\n  - id: a\n    call: {flow: y}\n    next: a\n",
+		},
+		{
+			name: "return ends the step list",
+			src:  "name: x\nsteps:\n  - return: {}\n  - log: x\n",
+			want: []string{`4:5: flow "x" step #2 (log): warning: unreachable step: no goto, next or on leads here, and the step above never continues to it`},
+		},
+		{
+			name: "return takes no next and no on; call has no outcomes",
+			src:  "name: x\nsteps:\n  - id: a\n    call: {flow: y}\n    on: {done: a}\n  - return: {v: 1}\n    next: a\n    on: {done: a}\n",
+			want: []string{
+				`5:10: flow "x" step "a": "call" has no outcomes, so "done" never happens: the flow goes on when the sub-flow returns (use next to say where), and an action that fails in it runs on_error`,
+				`7:5: flow "x" step #2 (return): "next" is never used: return goes back to the flow that called this one (in a flow that was not called, it hangs up)`,
+				`8:10: flow "x" step #2 (return): "return" has no outcomes, so "done" never happens: return goes back to the flow that called this one (in a flow that was not called, it hangs up)`,
+			},
+		},
+		{
+			name: "a flow cannot call itself",
+			src:  "name: x\nsteps:\n  - call: {flow: x}\n  - call: {flow: X}\n",
+			want: []string{`3:18: flow "x" step #1 (call): call "x": a flow cannot call itself; use goto to run its steps again`},
+		},
+		{
+			name: "names in call and return",
+			src: "name: x\nsteps:\n  - call: {flow: 'a b', with: {now: 1, 2x: 2}, into: {caller: v, ok: 2y, ok2: digits, ok3: 4}}\n" +
+				"  - return: {args: 1, ok: 2}\n",
+			want: []string{
+				`3:19: flow "x" step #1 (call): flow name "a b" is not valid: use letters, digits, ., _ and -, starting with a letter or digit`,
+				`3:32: flow "x" step #1 (call): variable "now" clashes with a name every expression already has (args, call, caller, channel, digits, now, vars); rename it`,
+				`3:40: flow "x" step #1 (call): "2x" is not a valid variable name: use letters, digits and _, not starting with a digit`,
+				`3:55: flow "x" step #1 (call): variable "caller" clashes with a name every expression already has (args, call, caller, channel, digits, now, vars); rename it`,
+				`3:70: flow "x" step #1 (call): "2y" is never returned: return names are like variable names (letters, digits and _, not starting with a digit)`,
+				`3:79: flow "x" step #1 (call): "digits" is never returned: return cannot use the names every expression already has (args, call, caller, channel, digits, now, vars)`,
+				`3:92: flow "x" step #1 (call): "ok3" needs the name of a value the sub-flow returns, not 4`,
+				`4:14: flow "x" step #2 (return): variable "args" clashes with a name every expression already has (args, call, caller, channel, digits, now, vars); rename it`,
+			},
+		},
+		{
+			name: "call and return shapes",
+			src:  "name: x\nsteps:\n  - call: lookup\n  - call: {with: {}, into: {}, flow: y, on: 1}\n  - return: customer\n",
+			want: []string{
+				`3:11: flow "x" step #1 (call): "call" takes a mapping of settings, e.g. call: {flow: lookup-caller, with: {number: caller.number}}; not "lookup"`,
+				`4:18: flow "x" step #2 (call): "with" sets nothing; give the sub-flow's variables, e.g. with: {number: caller.number}, or remove it`,
+				`4:28: flow "x" step #2 (call): "into" assigns nothing; give variable: returned name pairs, e.g. into: {customer: name}, or remove it`,
+				`4:41: flow "x" step #2 (call): unknown key "on" in call; expected flow, into or with`,
+				`5:13: flow "x" step #3 (return): "return" takes a mapping of name: value, e.g. return: {customer: name}, or return: {} to hand nothing back; not "customer"`,
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -181,6 +230,9 @@ func TestValidateCatalogueBuiltInGo(t *testing.T) {
 		{Action: "record", ActionPos: at(10), Record: &RecordAction{Format: "mp3"}},
 		{Action: "unset", Unset: &UnsetAction{Names: []String{{Value: "nope", Pos: at(11)}}}},
 		{Action: "transfer", Transfer: &TransferAction{}, Next: []Branch{{Goto: "x"}}, NextPos: at(12)},
+		{Action: "call", ActionPos: at(13), Call: &CallAction{Into: []CallInto{{Var: "v", Key: "now", KeyPos: at(14)}}}},
+		{Action: "call", Call: &CallAction{Flow: "built", FlowPos: at(15)}},
+		{Action: "return", Return: &ReturnAction{}, Next: []Branch{{Goto: "x"}}, NextPos: at(16)},
 	}
 	for i, st := range steps {
 		st.Section, st.Index, st.Pos = SectionSteps, i, Pos{Line: 20 + i, Col: 3}
@@ -205,6 +257,10 @@ func TestValidateCatalogueBuiltInGo(t *testing.T) {
 		`10:5: record format "mp3" is not valid; use wav, gsm, ulaw, alaw, sln, g722, g729 or ogg`,
 		`11:5: unset "nope": no such variable (declare it in vars, or assign it with set, get_var or a step's into)`,
 		`12:5: "next" is never used: transfer ends the flow; the dialplan goes on from there`,
+		`13:5: call has no "flow": name the flow to run, e.g. flow: lookup-caller`,
+		`14:5: "now" is never returned: return cannot use the names every expression already has (args, call, caller, channel, digits, now, vars)`,
+		`15:5: call "built": a flow cannot call itself; use goto to run its steps again`,
+		`16:5: "next" is never used: return goes back to the flow that called this one (in a flow that was not called, it hangs up)`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -142,9 +142,12 @@ func (v *validator) schemaLeaf(e *jsonschema.ValidationError) {
 	case *kind.Maximum:
 		v.schemaError(st, at, boundMsg(what, n, k.Want, false))
 	case *kind.Not:
-		if s, ok := str(n); ok && def == "varName" {
+		switch s, ok := str(n); {
+		case ok && def == "varName":
 			v.schemaError(st, at, varNameMsg(s))
-		} else {
+		case ok && def == "returnName":
+			v.schemaError(st, at, returnNameMsg(s))
+		default:
 			v.schemaError(st, at, what+" is not allowed here")
 		}
 	case *kind.Enum:

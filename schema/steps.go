@@ -265,3 +265,43 @@ type HTTPInto struct {
 	VarPos Pos
 	Expr   Expr
 }
+
+// CallAction runs another flow as a sub-flow and continues when it returns:
+//
+//	call:
+//	  flow: lookup-caller                 # the name of another flow
+//	  with: {number: caller.number}       # its variables to set first: expressions or literals, as in set
+//	  into: {customer: name, vip: vip}    # this flow's variables ← the values its return step hands back
+//
+// The sub-flow runs with its own variables (its vars: defaults, then with),
+// on the same call and channel; the caller's flow keeps its own. It returns
+// with a return step, or by running off the end of its steps. Sub-flows may
+// call further sub-flows, up to a depth of 8. If the caller hangs up, the
+// calling flow's on_hangup runs; an action that fails in the sub-flow runs
+// the sub-flow's on_error, or, without one, the calling flow's.
+type CallAction struct {
+	Flow    string
+	FlowPos Pos
+	With    []Assignment
+	Into    []CallInto
+}
+
+// CallInto assigns one value a sub-flow returned to a variable of the caller.
+type CallInto struct {
+	Var    string // the caller's variable
+	VarPos Pos
+	Key    string // the name in the sub-flow's return
+	KeyPos Pos
+}
+
+// ReturnAction ends a sub-flow and hands values back to the calling flow:
+//
+//	return: {name: customer_name, vip: tier == "gold"}
+//	return: {}
+//
+// Values are expressions (strings) or literals, as in set. In a flow that was
+// not called as a sub-flow, return ends the flow like running off the end of
+// its steps (the call is hung up).
+type ReturnAction struct {
+	Values []Assignment
+}

@@ -14,16 +14,17 @@ import (
 //     steps jump only among themselves, and a record's hangup outcome only
 //     into on_hangup;
 //   - outcomes under on: exist for the step's action; next is not used after
-//     goto, hangup or transfer;
+//     goto, hangup, transfer or return;
 //   - settings of the step catalogue: gather digit counts, terminator and
 //     pattern (a Go regular expression), menu keys, say values, channel
 //     variable and header names, DTMF to send, http URLs and retries, dial
-//     endpoints; unset names only variables the flow has;
+//     endpoints; call flow names (not the flow's own) and the names of with,
+//     into and return; unset names only variables the flow has;
 //   - durations parse and are positive; media URIs have a known scheme and
 //     something after it; ${...} interpolations are closed and not empty;
 //   - variables do not reuse the names every expression has (ReservedNames);
 //   - warnings: steps that nothing reaches, loops in which no step takes
-//     time (play, wait, gather, menu, say, record, dial, http), switch cases
+//     time (play, wait, gather, menu, say, record, dial, http, call), switch cases
 //     that are never tried.
 //
 // Expressions are not checked here: engine.Compile compiles them against the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/flowrunner/flowrunner/arisim"
@@ -25,7 +26,10 @@ Caller scripts (--script) use the simulator's syntax, e.g.
   dtmf=1@2s,#@3s;hangup=5s     digits at times after the call starts
   dtmf=123#@p1+500ms           digits 500ms after the first prompt starts
   hangup=sound:demo-congrats+600ms
---dtmf and --hangup-at are shorthands for the dtmf= and hangup= clauses.`
+--dtmf and --hangup-at are shorthands for the dtmf= and hangup= clauses.
+
+http steps make real requests; secrets.NAME in their url and headers reads the
+environment variable FLOWRUNNER_SECRET_NAME.`
 
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("simulate", simulateSynopsis, stderr)
@@ -78,7 +82,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 	tl := sandbox.NewTimeline(stdout, *asJSON, sandbox.DefaultStart)
 	sb, err := sandbox.Start(sandbox.Options{Flows: reg, Observe: tl.Observe, Trace: tl.Trace,
-		Sim: arisim.Options{Callees: callees.m}})
+		Sim:    arisim.Options{Callees: callees.m},
+		Engine: engine.Config{Secrets: secretsFromEnv(os.Environ())}})
 	if err != nil {
 		fmt.Fprintln(stderr, "simulate:", err)
 		return exitInvalid
