@@ -235,7 +235,7 @@ func (c *compiler) compileTemplate(step *schema.Step, t schema.Template) templat
 		if i > off {
 			out.parts = append(out.parts, templatePart{text: src[off:i]})
 		}
-		end := matchBrace(src, i+2)
+		end := schema.InterpolationEnd(src, i+2)
 		if end < 0 {
 			c.errorf(step, schema.Pos{Line: t.Pos.Line, Col: t.Pos.Col + i}, "unclosed ${ in %q", t.Src)
 			return out
@@ -248,34 +248,6 @@ func (c *compiler) compileTemplate(step *schema.Step, t schema.Template) templat
 		}
 		off = end + 1
 	}
-}
-
-// matchBrace returns the index of the } closing an interpolation whose body
-// starts at i, skipping nested braces and quoted strings, or -1.
-func matchBrace(s string, i int) int {
-	depth := 0
-	var quote byte
-	for ; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '"' || ch == '\'' || ch == '`':
-			quote = ch
-		case ch == '{':
-			depth++
-		case ch == '}':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		}
-	}
-	return -1
 }
 
 func (c *compiler) resolve(step *schema.Step, id string, pos schema.Pos) int {

@@ -306,22 +306,14 @@ func (e *Engine) unrouted(ev *Event, name string) {
 		policy = "hangup"
 	}
 	e.log.Warn("no flow for call", "flow", name, "channel_id", ev.ChannelID, "policy", policy)
-	e.clock.Hold()
-	go func() {
-		defer e.clock.Release()
-		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ActionTimeout)
-		defer cancel()
-		var err error
-		if e.cfg.Unrouted == UnroutedHangup {
-			err = e.ari.Hangup(ctx, ev.ChannelID, "")
-		} else {
-			err = e.ari.Continue(ctx, ev.ChannelID, DialplanTarget{})
-		}
-		if err != nil && !IsNotFound(err) {
-			e.stats.ActionErrors.Add(1)
-			e.log.Error("unrouted call", "channel_id", ev.ChannelID, "policy", policy, "err", err)
-		}
-	}()
+	if e.cfg.Unrouted == UnroutedHangup {
+		e.detached(hangupOp(ev.ChannelID, ""))
+		return
+	}
+	id := ev.ChannelID
+	e.detached(&op{name: "continue", channel: id, run: func(ctx context.Context, a ARI) (string, error) {
+		return "", a.Continue(ctx, id, DialplanTarget{})
+	}})
 }
 
 func (e *Engine) registerPlayback(id string, c *Call) {

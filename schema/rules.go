@@ -181,7 +181,7 @@ func (v *validator) checkTemplate(st *Step, t Template) {
 			return
 		}
 		i += off
-		end := closeBrace(src, i+2)
+		end := InterpolationEnd(src, i+2)
 		if end < 0 {
 			v.errorf(st, Pos{Line: t.Pos.Line, Col: t.Pos.Col + i}, "unclosed ${ in %q", src)
 			return
@@ -193,9 +193,10 @@ func (v *validator) checkTemplate(st *Step, t Template) {
 	}
 }
 
-// closeBrace returns the index of the } that closes an interpolation whose
-// body starts at i, skipping nested braces and quoted strings, or -1.
-func closeBrace(s string, i int) int {
+// InterpolationEnd returns the index in s of the } that closes a ${...}
+// interpolation whose body starts at i, skipping nested braces and quoted
+// strings, or -1 if it is not closed. engine.Compile splits templates with it.
+func InterpolationEnd(s string, i int) int {
 	depth := 0
 	var quote byte
 	for ; i < len(s); i++ {

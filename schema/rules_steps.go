@@ -300,7 +300,7 @@ func (v *validator) checkSendDTMF(st *Step) {
 func badDTMF(src string) int {
 	for i := 0; i < len(src); i++ {
 		if strings.HasPrefix(src[i:], "${") {
-			end := closeBrace(src, i+2)
+			end := InterpolationEnd(src, i+2)
 			if end < 0 {
 				return -1 // checkTemplate reports it
 			}
