@@ -56,7 +56,7 @@ func FlowsHandler(r Reloader) http.Handler {
 		for _, f := range st.Files {
 			out.Files = append(out.Files, fileOut{
 				File: f.File, Version: f.Version, Flow: f.Flow, FlowVersion: f.FlowVersion,
-				Rejected: f.Rejected(), CheckedAt: f.CheckedAt, Diagnostics: diagsJSON(f.Diagnostics),
+				Rejected: f.Rejected, CheckedAt: f.CheckedAt, Diagnostics: diagsJSON(f.Diagnostics),
 			})
 		}
 		writeJSON(w, http.StatusOK, out)

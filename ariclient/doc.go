@@ -17,6 +17,12 @@
 // longest backoff. Network timing (dial, keepalive, backoff) uses the wall
 // clock.
 //
+// The set of applications can change while Run runs ([Client.SetApps]): an
+// added application gets its own loop at once, a removed one's connection is
+// closed (with its Disconnected), and one removed and added again waits for
+// its old loop to end, so an application never has two connections. Serve
+// uses this to follow hot reloads of the flows.
+//
 // Resync. Asterisk neither replays nor catches up the events of a gap. After
 // every (re)connect the client calls GET /applications/{app} and reports the
 // channel ids to [engine.EventSink.Connected]; only then are frames read, so

@@ -37,6 +37,7 @@ type Options struct {
 	// auth on every request and on the WebSocket upgrade.
 	Username, Password string
 	// Apps are the Stasis application names; each gets its own WebSocket.
+	// Client.SetApps changes them later, also while Run runs.
 	Apps []string
 	// TLSConfig is used for https/wss (e.g. a custom CA); nil means the
 	// system defaults.

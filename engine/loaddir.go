@@ -126,7 +126,7 @@ func CheckCalls(reg *Registry) schema.Diagnostics {
 			}
 			sub := reg.Lookup(ref.Flow)
 			if sub == nil {
-				bad("call: no flow named %q is loaded with this one (flows: %s)", ref.Flow, strings.Join(reg.Names(), ", "))
+				bad("call: no flow named %q is loaded with this one%s", ref.Flow, closestFlow(reg, ref.Flow))
 				continue
 			}
 			for _, name := range ref.With {
@@ -137,4 +137,12 @@ func CheckCalls(reg *Registry) schema.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// closestFlow suggests the loaded flow whose name is nearest to name.
+func closestFlow(reg *Registry, name string) string {
+	if best := schema.Closest(name, reg.Names()); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
 }

@@ -29,6 +29,10 @@ type fileState struct {
 	servingDiags schema.Diagnostics
 	loadedAt     time.Time // when serving started serving
 	conflict     *schema.Diagnostic
+	// link holds the problems of the file's flow with the flows it calls
+	// (engine.CheckCalls) as of the last reload: the reason its new content
+	// was rejected, or, for a flow that keeps serving, the flows it lacks.
+	link schema.Diagnostics
 }
 
 // scanned is one file as read by this reload.
@@ -110,7 +114,7 @@ func (s *set) reload(trigger string) (*engine.Registry, Result) {
 		}
 		next[sc.path] = st
 	}
-	s.resolve(next, scans)
+	s.link(next, scans)
 
 	// The registry, and what changed.
 	var flows []*engine.Flow
@@ -157,6 +161,10 @@ func (s *set) scan(paths []string) []*scanned {
 					return
 				}
 				out[i] = s.scanOne(paths[i])
+				// Loading is CPU work that calls in progress must not wait
+				// behind: let them run between files rather than after the
+				// scheduler's 10 ms time slice.
+				runtime.Gosched()
 			}
 		})
 	}
@@ -183,7 +191,7 @@ func (s *set) scanOne(path string) *scanned {
 		return sc
 	}
 	sc.changed = true
-	sc.flow, sc.diags = engine.Load(path, src)
+	sc.flow, sc.diags = load(path, src)
 	for i := range sc.diags {
 		if sc.diags[i].File == "" {
 			sc.diags[i].File = path
@@ -195,21 +203,41 @@ func (s *set) scanOne(path string) *scanned {
 	return sc
 }
 
+// load is engine.Load, with a panic (a bug in a compiler, set off by some
+// file) turned into that file's error rather than the end of the process.
+func load(path string, src []byte) (flow *engine.Flow, diags schema.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			flow = nil
+			diags = schema.Diagnostics{{File: path, Severity: schema.SeverityError,
+				Msg: fmt.Sprintf("internal error while loading this file (please report it): %v", r)}}
+		}
+	}()
+	return engine.Load(path, src)
+}
+
 // resolve decides what each file serves: its latest good flow, or while its
 // content is rejected its previous one. Two files claiming one flow name are
 // settled in favour of the file that served that name before; if neither
 // did, both are rejected. A loser falls back to what it served before.
-func (s *set) resolve(next map[string]*fileState, scans []*scanned) {
+func (s *set) resolve(next map[string]*fileState, scans []*scanned, rejected map[string]bool) map[string]*engine.Flow {
 	prevOwner := map[string]string{}
 	for p, st := range s.files {
 		if st.serving != nil {
 			prevOwner[st.serving.Name] = p
 		}
 	}
+	latest := func(p string) *engine.Flow {
+		if rejected[p] {
+			return nil
+		}
+		return next[p].latest
+	}
 	want := map[string]*engine.Flow{}
 	for p, st := range next {
-		want[p] = st.latest
-		if st.latest == nil {
+		st.conflict = nil
+		want[p] = latest(p)
+		if want[p] == nil {
 			want[p] = st.serving
 		}
 	}
@@ -242,7 +270,7 @@ func (s *set) resolve(next map[string]*fileState, scans []*scanned) {
 					continue
 				}
 				st := next[p]
-				if st.conflict == nil && want[p] == st.latest {
+				if st.conflict == nil && want[p] == latest(p) {
 					d := conflictDiag(p, srcOf[p], name, files, owner)
 					st.conflict = &d
 				}
@@ -257,9 +285,49 @@ func (s *set) resolve(next map[string]*fileState, scans []*scanned) {
 			break
 		}
 	}
+	return want
+}
+
+// link settles what each file serves (resolve) and checks the result the way
+// flows loaded together are checked: every flow a call step names must be
+// there (engine.CheckCalls). A file whose new content calls a flow that is
+// missing is rejected like a file that fails to load, and the set is settled
+// again without it; a flow that keeps serving and lacks a called flow (it was
+// removed or rejected) serves on, its problems reported.
+func (s *set) link(next map[string]*fileState, scans []*scanned) {
+	rejected := map[string]bool{}
+	why := map[string]schema.Diagnostics{} // of the rejected files
+	var want map[string]*engine.Flow
+	var problems map[string]schema.Diagnostics
+	for {
+		want = s.resolve(next, scans, rejected)
+		var flows []*engine.Flow
+		for _, f := range want {
+			if f != nil {
+				flows = append(flows, f)
+			}
+		}
+		reg, err := engine.NewRegistry(flows...)
+		if err != nil {
+			panic(fmt.Sprintf("reload: %v", err)) // resolve leaves one flow per name
+		}
+		problems = map[string]schema.Diagnostics{}
+		for _, d := range engine.CheckCalls(reg) {
+			problems[d.File] = append(problems[d.File], d)
+		}
+		more := false
+		for p := range problems {
+			if old := s.files[p]; !rejected[p] && want[p] == next[p].latest && (old == nil || old.serving != want[p]) {
+				rejected[p], why[p], more = true, problems[p], true // new content: reject it
+			}
+		}
+		if !more {
+			break
+		}
+	}
 	for p, st := range next {
-		st.serving = want[p]
-		if st.serving != nil && st.serving == st.latest {
+		st.serving, st.link = want[p], append(why[p], problems[p]...)
+		if st.serving != nil && st.serving == st.latest && !rejected[p] {
 			st.servingSum, st.servingDiags = st.sum, st.diags
 		}
 	}
@@ -315,6 +383,7 @@ func (s *set) fileErrors() schema.Diagnostics {
 		if st.conflict != nil {
 			out = append(out, *st.conflict)
 		}
+		out = append(out, st.link...)
 	}
 	out.Sort()
 	return out
@@ -325,10 +394,12 @@ func (s *set) status() []FileStatus {
 	out := make([]FileStatus, 0, len(s.files))
 	for _, p := range sortedKeys(s.files) {
 		st := s.files[p]
-		fs := FileStatus{File: p, Version: st.version, CheckedAt: st.checkedAt, Diagnostics: slices.Clone(st.diags)}
+		fs := FileStatus{File: p, Version: st.version, CheckedAt: st.checkedAt, Diagnostics: slices.Clone(st.diags),
+			Rejected: st.serving == nil || st.servingSum != st.sum}
 		if st.conflict != nil {
 			fs.Diagnostics = append(fs.Diagnostics, *st.conflict)
 		}
+		fs.Diagnostics = append(fs.Diagnostics, st.link...)
 		if st.serving != nil {
 			fs.Flow, fs.FlowVersion = st.serving.Name, st.serving.Version
 		}

@@ -25,10 +25,15 @@
 // if it had one, keeps serving, and a new file that fails is simply absent. A
 // deleted file's flow is removed. Two files claiming one flow name: the file
 // that served the name before keeps it and the other is rejected, with an
-// error naming both; if neither served it, both are rejected. An unreadable
-// or missing directory changes nothing. Every rejected file's errors are in
-// each Result until the file is fixed, so the last reload's success is always
-// the state of the directory.
+// error naming both; if neither served it, both are rejected. The flows are
+// then checked together as engine.CheckCalls checks them: new content whose
+// call step names a flow that is not there is rejected the same way, while a
+// flow that keeps serving and lost a called flow (removed, or rejected) serves
+// on with the problem reported (its call step fails into on_error).
+//
+// An unreadable or missing directory changes nothing. Every rejected file's
+// errors are in each Result until the file is fixed, so the last reload's
+// success is always the state of the directory.
 //
 // Calls are never touched: the engine resolves a call's flow once, at
 // StasisStart, and the call keeps that *engine.Flow (its version is the

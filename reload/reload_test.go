@@ -179,7 +179,7 @@ func TestReloadDoesNotRetryRejectedFile(t *testing.T) {
 		t.Fatalf("second reload: compiled %d, errors %v", res.Compiled, res.Errors)
 	}
 	st := h.r.Status()
-	if st.LastError == nil || st.LastError.Seq != 2 || len(st.Files) != 2 || !st.Files[1].Rejected() || st.Files[0].Rejected() {
+	if st.LastError == nil || st.LastError.Seq != 2 || len(st.Files) != 2 || !st.Files[1].Rejected || st.Files[0].Rejected {
 		t.Fatalf("status %+v", st)
 	}
 }

@@ -89,13 +89,14 @@ type FileStatus struct {
 	Flow        string
 	FlowVersion string
 	// Diagnostics are the errors and warnings of the file's current content,
-	// including a flow name claimed by another file.
+	// including a flow name claimed by another file and called flows that
+	// are missing.
 	Diagnostics schema.Diagnostics
-	CheckedAt   time.Time // when the content was last loaded
+	// Rejected reports that the file's current content is not what serves:
+	// its last good version serves instead, or nothing does.
+	Rejected  bool
+	CheckedAt time.Time // when the content was last loaded
 }
-
-// Rejected reports whether the file's current content is not serving.
-func (f FileStatus) Rejected() bool { return f.Diagnostics.HasErrors() }
 
 // Status is a snapshot of what the reloader serves, for the admin endpoint.
 type Status struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -104,14 +105,22 @@ func (w *Watcher) Run(ctx context.Context) {
 	}
 }
 
+// Close stops the watches; Run returns soon after. It is safe to call more
+// than once, and after Run has returned.
+func (w *Watcher) Close() error { return w.fsw.Close() }
+
 // addTree watches the directory and its subdirectories not yet watched.
 // Watches of deleted directories are dropped by fsnotify itself; a directory
 // deleted and recreated under the same name is watched again here.
 func (w *Watcher) addTree() error {
 	present := map[string]bool{}
-	err := filepath.WalkDir(w.dir, func(path string, d fs.DirEntry, err error) error {
+	root := w.dir
+	if li, err := os.Lstat(root); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		root += string(filepath.Separator) // walk the directory the link points to
+	}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if path == w.dir {
+			if path == root {
 				return err
 			}
 			return nil // a subdirectory that vanished meanwhile
@@ -119,7 +128,7 @@ func (w *Watcher) addTree() error {
 		if !d.IsDir() {
 			return nil
 		}
-		if path != w.dir && strings.HasPrefix(d.Name(), ".") {
+		if path != root && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir // Kubernetes' ..2024_… data directories, .git
 		}
 		present[path] = true

@@ -172,3 +172,19 @@ func TestWatchDebounces(t *testing.T) {
 		t.Errorf("the burst took reloads up to seq %d, want one reload (seq 2)", res.Seq)
 	}
 }
+
+// TestWatchSymlinkedDirectory serves a flows directory reached through a
+// symlink (a mount point linked into place).
+func TestWatchSymlinkedDirectory(t *testing.T) {
+	real, link := filepath.Join(t.TempDir(), "real"), filepath.Join(t.TempDir(), "flows")
+	v1, v2 := flowSrc("a", "v1"), flowSrc("a", "v2")
+	writeFile(t, filepath.Join(real, "a.yaml"), v1)
+	must(t, os.Symlink(real, link))
+	h := newHarness(t, link)
+	if res := h.reload(); len(res.Flows) != 1 || res.Flows[0].File != filepath.Join(link, "a.yaml") {
+		t.Fatalf("through a symlink: %+v %v", res.Flows, res.Errors)
+	}
+	startWatcher(t, h)
+	writeFile(t, filepath.Join(real, "a.yaml"), v2)
+	h.waitFlows(map[string]string{"a": version(v2)})
+}

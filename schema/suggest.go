@@ -2,9 +2,11 @@ package schema
 
 import "strings"
 
-// closest returns the option nearest to word by edit distance (a swap of two
+// Closest returns the option nearest to word by edit distance (a swap of two
 // neighbouring letters counts as one edit), or "" when none is near enough to
-// be a likely typo.
+// be a likely typo. The engine uses it for names across flows.
+func Closest(word string, options []string) string { return closest(word, options) }
+
 func closest(word string, options []string) string {
 	limit := 1
 	switch n := len([]rune(word)); {

@@ -83,14 +83,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: --flows %s is not a readable directory\n", *flowsDir)
 		return exitUsage
 	}
-	var adminSrv *admin.Server
-	if *adminAddr != "" {
-		if adminSrv, err = admin.Listen(*adminAddr, log); err != nil {
-			fmt.Fprintln(stderr, "serve: --admin-listen:", err)
-			return exitUsage
-		}
-	}
-
 	// The reload goroutine is up first: the startup load is a reload like
 	// any other. Swaps before the engine exists only record the registry.
 	rl := newServeReload(log)
@@ -105,15 +97,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var watcher *reload.Watcher
 	if *watch {
 		// Watch before the first load, so no change is missed in between.
+		// Without a watcher (inotify limits reached, say) SIGHUP and the
+		// admin endpoint still reload.
 		if watcher, err = reloader.NewWatcher(0); err != nil {
-			fmt.Fprintln(stderr, "serve: watching --flows:", err)
-			return exitUsage
+			log.Error("not watching the flows directory; reload with SIGHUP or POST /-/reload", "dir", *flowsDir, "err", err)
+		} else {
+			defer watcher.Close()
 		}
 	}
 	res, _ := reloader.Reload(ctx, reload.TriggerStartup)
+	if ctx.Err() != nil {
+		return exitOK // stopped while starting
+	}
 	if len(res.Flows) == 0 {
 		fmt.Fprintln(stderr, "serve: no flow loaded; fix the errors above (flowrunner validate shows them too)")
 		return exitInvalid
+	}
+	var adminSrv *admin.Server
+	if *adminAddr != "" {
+		if adminSrv, err = admin.Listen(*adminAddr, log); err != nil {
+			fmt.Fprintln(stderr, "serve: --admin-listen:", err)
+			return exitUsage
+		}
 	}
 	reg := rl.initial()
 	appNames := splitList(*apps)
@@ -130,7 +135,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	defer client.Close()
-	eng := engine.New(engine.Config{ARI: client, Logger: log, Unrouted: policy})
+	eng := engine.New(engine.Config{ARI: client, Logger: log, Unrouted: policy,
+		Secrets: secretsFromEnv(os.Environ())})
 	defer eng.Close()
 	var appSync *reload.AppSync
 	if !fixedApps {
@@ -178,6 +184,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	remaining := eng.Drain(drainCtx)
 	cancel()
+	sweepApps(client, policy, log)
 	stopRun()
 	<-runErr
 	log.Info("stopped", "calls_hung_up_at_drain_timeout", remaining)

@@ -122,7 +122,8 @@ func TestServeAgainstSimServer(t *testing.T) {
 	sim := startFlowrunner(t, "sim-server", "--listen", "127.0.0.1:0", "--user", "asterisk", "--password", "s3cret")
 	base := sim.waitLine(regexp.MustCompile(`url=(http://\S+)/ari`))
 	serve := startFlowrunner(t, "serve", "--flows", dir, "--ari-url", base+"/ari",
-		"--ari-user", "asterisk", "--ari-password-file", pwFile, "--log-level", "warn", "--drain-timeout", "20s")
+		"--ari-user", "asterisk", "--ari-password-file", pwFile, "--log-level", "warn", "--drain-timeout", "20s",
+		"--admin-listen", "")
 
 	// Ready once the app is registered (its WebSocket is connected).
 	client := &http.Client{Timeout: 30 * time.Second}
