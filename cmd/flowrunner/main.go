@@ -28,6 +28,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"validate", "check flow files (schema, references, expressions) as serve would load them", runValidate},
+		{"graph", "print a flow as a diagram (Mermaid or Graphviz DOT)", runGraph},
+		{"test", "run flow tests (*.test.yaml) offline on a virtual clock", runTest},
 		{"simulate", "run one call through a flow against the built-in ARI simulator", runSimulate},
 		{"serve", "serve flows to Asterisk over ARI", runServe},
 		{"sim-server", "run the ARI simulator as a server, to run serve against", runSimServer},
