@@ -3,14 +3,24 @@
 //
 // # Endpoints
 //
+//	GET  /healthz    200 while the process runs (HealthzHandler)
+//	GET  /readyz     200 when every readiness check holds, else 503 with the reason (ReadyzHandler)
+//	GET  /calls      the calls in progress: channel, flow, version, step, start (CallsHandler)
+//	POST /calls      originate an outbound call into a flow (OriginateHandler)
 //	POST /-/reload   reload the flows directory now (ReloadHandler)
 //	GET  /flows      the flows serving, every file's state, the last reload error (FlowsHandler)
 //	GET  /metrics    Prometheus metrics, the reload metrics among them (MetricsHandler)
 //
-// A [Server] is a net/http server with a mux: later endpoints (/healthz,
-// /readyz, /calls) are one [Server.Handle] each. JSON answers are indented
-// and use snake_case keys; diagnostics carry the validate JSON fields plus
-// their file:line:col text.
+// A [Server] is a net/http server with a mux: each endpoint is one
+// [Server.Handle]. JSON answers are indented and use snake_case keys;
+// diagnostics carry the validate JSON fields plus their file:line:col text.
+//
+// # Access
+//
+// [Open] binds the address and, given a token, requires "Authorization:
+// Bearer <token>" on every route (401 otherwise; tokens are compared in
+// constant time). It refuses a non-loopback address without a token unless
+// told to allow it ([ErrExposed]), judging by the address actually bound.
 //
 // # Concurrency
 //

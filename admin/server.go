@@ -13,6 +13,10 @@ import (
 // loopback only, since it can reload flows.
 const DefaultAddr = "127.0.0.1:9090"
 
+// MaxBodyBytes bounds every request body; a handler reading past it gets an
+// error (see http.MaxBytesReader). Handlers may set lower bounds.
+const MaxBodyBytes = 1 << 20
+
 // Server is the admin HTTP server. Register handlers with Handle before Serve;
 // it is safe for concurrent use once serving.
 type Server struct {
@@ -36,7 +40,7 @@ func Listen(addr string, log *slog.Logger) (*Server, error) {
 		mux: mux,
 		ln:  ln,
 		srv: &http.Server{
-			Handler:           mux,
+			Handler:           http.MaxBytesHandler(mux, MaxBodyBytes),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},

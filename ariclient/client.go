@@ -33,6 +33,7 @@ type Client struct {
 	appsChanged chan struct{} // signalled (never blocking) when apps changes
 
 	stats counters
+	up    upSet // the apps whose event stream is up (AppsDown, Ready)
 }
 
 var _ engine.ARI = (*Client)(nil)

@@ -68,6 +68,12 @@ type Options struct {
 	// connection that delivers neither a frame nor a pong for two intervals
 	// is considered dead.
 	PingInterval time.Duration
+	// OnRequest, if set, is called after every REST request (resyncs
+	// included) with the request's operation (e.g. "play", "resync"), how
+	// long it took, including the wait for a slot, and its error (an
+	// *engine.ActionError for a non-2xx answer). It is called concurrently
+	// from the requesting goroutines and must not block.
+	OnRequest func(op string, d time.Duration, err error)
 }
 
 // withDefaults validates o and returns a copy with defaults filled in, the

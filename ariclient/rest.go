@@ -43,9 +43,13 @@ func (c *Client) do(ctx context.Context, r request) error {
 		defer cancel()
 	}
 	c.stats.requests.Add(1)
+	start := time.Now()
 	err := c.exchange(ctx, r)
 	if err != nil {
 		c.stats.restErrs.Add(1)
+	}
+	if c.opts.OnRequest != nil {
+		c.opts.OnRequest(r.op, time.Since(start), err)
 	}
 	return err
 }

@@ -93,12 +93,14 @@ func (c *Client) session(ctx context.Context, app string, sink engine.EventSink,
 	}
 	*connectedBefore = true
 	c.stats.connected.Add(1)
+	c.up.set(app, true)
 	log.Info("ARI event stream connected", "live_channels", len(data.ChannelIDs))
 	start := time.Now()
 	sink.Connected(app, data.ChannelIDs)
 
 	err = c.read(ctx, conn, app, sink, log)
 	c.stats.connected.Add(-1)
+	c.up.set(app, false)
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	}

@@ -84,6 +84,8 @@ type Call struct {
 	stasisEnded bool
 	ended       bool
 	reason      string // why the call ends; the first decisive cause wins
+
+	live callLive // what Engine.Calls reads from other goroutines
 }
 
 func newCall(e *Engine, ev *Event, f *Flow) *Call {
@@ -94,6 +96,7 @@ func newCall(e *Engine, ev *Event, f *Flow) *Call {
 		app:   ev.Application,
 		flow:  f,
 		pc:    -1,
+		live:  newCallLive(e, f),
 	}
 	c.log = e.log.With("call_id", ev.ChannelID, "flow", f.Name, "flow_version", f.Version)
 	return c
@@ -117,6 +120,7 @@ func (e *Engine) process(it *item) {
 	case itemStart:
 		c.start(it.ev)
 	case itemEvent:
+		c.traceARIEvent(it.ev)
 		c.handleEvent(it.ev)
 	case itemTimer:
 		if it.gen == c.timerGen[it.timer] {
@@ -150,6 +154,7 @@ func (c *Call) start(ev *Event) {
 	c.started = c.e.now()
 	c.env = make(map[string]any, len(c.flow.vars)+6)
 	maps.Copy(c.env, c.flow.vars)
+	c.seedOriginated()
 	args := ev.Args
 	if args == nil {
 		args = []string{}
@@ -192,6 +197,7 @@ func (c *Call) run(i int) {
 		c.pc = i
 		c.gen++
 		c.waiting = waitNothing
+		c.stepBegan(s)
 		c.trace(TraceStep, s.label, s.action)
 		next, wait := c.enter(s)
 		if wait {
@@ -549,6 +555,7 @@ func (c *Call) finish() {
 	c.setReason(EndCallerHangup)
 	c.log.Info("call ended", "reason", c.reason, "steps", c.steps)
 	c.trace(TraceEnd, "", c.reason)
+	c.observeEnd()
 	if c.e.cfg.OnCallEnd != nil {
 		now := c.e.now()
 		c.e.cfg.OnCallEnd(CallSummary{

@@ -52,8 +52,13 @@ type Config struct {
 	// Trace, if set, is called for every step, outcome and call end, from the
 	// goroutine running the call. It must not block.
 	Trace func(TraceEvent)
+	// TraceARI adds to Trace the ARI events each call receives and the REST
+	// actions it issues, with their results.
+	TraceARI bool
 	// OnCallEnd, if set, is called once per call when it ends. It must not block.
 	OnCallEnd func(CallSummary)
+	// Observer, if set, receives measurements for metrics (see Observer).
+	Observer Observer
 }
 
 // Engine runs calls: it receives ARI events (it is an EventSink), routes each to
@@ -74,6 +79,7 @@ type Engine struct {
 	playbacks  map[string]*Call // by playback id; guarded by mu
 	recordings map[string]*Call // by live recording name; guarded by mu
 	drained    chan struct{}    // set by Drain, closed when no call is left; guarded by mu
+	orig       originations     // outbound calls waiting for their StasisStart (originate.go)
 
 	seed   maphash.Seed
 	shards []*shard
@@ -195,6 +201,7 @@ func (e *Engine) post(it item, wait bool) {
 // channel) are counted and dropped.
 func (e *Engine) HandleEvent(ev *Event) {
 	e.stats.EventsReceived.Add(1)
+	e.observer().EventReceived(ev.Type)
 	if ev.Type == EventStasisStart {
 		e.startCall(ev)
 		return
@@ -279,6 +286,7 @@ func (e *Engine) startCall(ev *Event) {
 	e.active++
 	e.mu.Unlock()
 	e.stats.CallsStarted.Add(1)
+	e.observer().CallStarted(flow.Name)
 	e.post(item{call: c, kind: itemStart, ev: ev}, true)
 }
 

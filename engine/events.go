@@ -130,6 +130,7 @@ func (c *Call) stopTimer(k timerKind) {
 }
 
 func (c *Call) handleResult(r *opResult) {
+	c.traceResult(r)
 	c.opBusy = false
 	if len(c.ops) > 0 {
 		c.ops = c.ops[1:]
@@ -149,6 +150,7 @@ func (c *Call) handleResult(r *opResult) {
 		if err != nil && !gone {
 			c.e.stats.ActionErrors.Add(1)
 			c.log.Error("hangup failed", "err", err)
+			c.e.retryHangup(o.channel, "", err, 1)
 		}
 		if err != nil {
 			c.leave("hangup: " + err.Error())

@@ -52,6 +52,7 @@ func (c *Call) do(o *op) {
 func (c *Call) startOp() {
 	o := c.ops[0]
 	c.opBusy = true
+	c.traceAction(o)
 	e := c.e
 	e.clock.Hold()
 	go func() {

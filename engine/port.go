@@ -56,6 +56,9 @@ type ARI interface {
 	AddToBridge(ctx context.Context, bridgeID string, channelIDs []string) error
 	// DeleteBridge destroys a bridge (DELETE /bridges/{id}); its channels stay.
 	DeleteBridge(ctx context.Context, bridgeID string) error
+	// Originate creates an outbound channel and dials it (POST /channels);
+	// answered, it enters req.App with req.AppArgs as its Stasis arguments.
+	Originate(ctx context.Context, req OriginateRequest) error
 }
 
 // CreateRequest describes an outbound channel to create.

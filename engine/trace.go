@@ -14,9 +14,14 @@ const (
 	TraceLeave                        // the caller left (or the channel ended); on_hangup begins
 	TraceError                        // an action failed or a guard fired
 	TraceEnd                          // the call ended
+
+	// Only with Config.TraceARI:
+	TraceARIEvent // an ARI event reached the call; Detail describes it
+	TraceAction   // the call issued a REST action; Detail is its name
+	TraceResult   // the action in flight finished; Detail is "ok" or the error
 )
 
-var traceKindNames = [...]string{"", "start", "step", "outcome", "log", "leave", "error", "end"}
+var traceKindNames = [...]string{"", "start", "step", "outcome", "log", "leave", "error", "end", "event", "action", "result"}
 
 func (k TraceKind) String() string {
 	if int(k) < len(traceKindNames) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowrunner/flowrunner/admin"
 	"github.com/flowrunner/flowrunner/ariclient"
+	"github.com/flowrunner/flowrunner/calltrace"
 	"github.com/flowrunner/flowrunner/engine"
 	"github.com/flowrunner/flowrunner/reload"
 )
@@ -39,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	user := fs.String("ari-user", envDefault("FLOWRUNNER_ARI_USER", ""), "ARI user from ari.conf [FLOWRUNNER_ARI_USER]")
 	password := fs.String("ari-password", envDefault("FLOWRUNNER_ARI_PASSWORD", ""), "ARI password [FLOWRUNNER_ARI_PASSWORD]; prefer --ari-password-file")
 	passwordFile := fs.String("ari-password-file", envDefault("FLOWRUNNER_ARI_PASSWORD_FILE", ""), "file holding the ARI password [FLOWRUNNER_ARI_PASSWORD_FILE]")
+	caFile := fs.String("ari-ca-file", envDefault("FLOWRUNNER_ARI_CA_FILE", ""), "PEM file of the CA certificates to trust for an https/wss --ari-url, instead of the system's [FLOWRUNNER_ARI_CA_FILE]")
 	apps := fs.String("apps", envDefault("FLOWRUNNER_APPS", ""), "comma-separated Stasis application names to register (default: the name of every flow) [FLOWRUNNER_APPS]")
 	unrouted := fs.String("unrouted", envDefault("FLOWRUNNER_UNROUTED", "continue"), "what to do with a call whose flow is unknown: continue (back to the dialplan) or hangup [FLOWRUNNER_UNROUTED]")
 	logFormat := fs.String("log-format", envDefault("FLOWRUNNER_LOG_FORMAT", "text"), "log format: text or json [FLOWRUNNER_LOG_FORMAT]")
@@ -49,7 +51,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	watch := fs.Bool("watch", watchDefault, "reload flows when files in --flows change (SIGHUP and POST /-/reload reload in any case) [FLOWRUNNER_WATCH]")
-	adminAddr := fs.String("admin-listen", envDefault("FLOWRUNNER_ADMIN_LISTEN", admin.DefaultAddr), "admin HTTP endpoint (POST /-/reload, GET /flows, GET /metrics), host:port; empty disables it [FLOWRUNNER_ADMIN_LISTEN]")
+	adminAddr := fs.String("admin-listen", envDefault("FLOWRUNNER_ADMIN_LISTEN", admin.DefaultAddr), "admin HTTP endpoint (GET /healthz, /readyz, /calls, /flows, /metrics; POST /calls, /-/reload), host:port; empty disables it [FLOWRUNNER_ADMIN_LISTEN]")
+	adminToken := fs.String("admin-token", envDefault("FLOWRUNNER_ADMIN_TOKEN", ""), "bearer token every admin request must carry [FLOWRUNNER_ADMIN_TOKEN]; prefer --admin-token-file")
+	adminTokenFile := fs.String("admin-token-file", envDefault("FLOWRUNNER_ADMIN_TOKEN_FILE", ""), "file holding the admin bearer token [FLOWRUNNER_ADMIN_TOKEN_FILE]")
+	adminInsecure := fs.Bool("admin-allow-insecure", envBool("FLOWRUNNER_ADMIN_ALLOW_INSECURE"), "allow a non-loopback --admin-listen without a token [FLOWRUNNER_ADMIN_ALLOW_INSECURE]")
+	traceDir := fs.String("trace-dir", envDefault("FLOWRUNNER_TRACE_DIR", ""), "write one JSON trace file per finished call (steps, outcomes, ARI events, actions with timings) into this directory [FLOWRUNNER_TRACE_DIR]")
 	drainFlag := fs.String("drain-timeout", envDefault("FLOWRUNNER_DRAIN_TIMEOUT", "30s"), "on SIGTERM/SIGINT, how long calls in progress may run on before they are hung up; new calls go back to the dialplan meanwhile [FLOWRUNNER_DRAIN_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
@@ -74,6 +80,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	pass, err := readPassword(*password, *passwordFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	tlsConfig, err := loadCAFile(*caFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return exitUsage
+	}
+	token, err := readAdminToken(*adminToken, *adminTokenFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
 		return exitUsage
@@ -115,7 +131,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	var adminSrv *admin.Server
 	if *adminAddr != "" {
-		if adminSrv, err = admin.Listen(*adminAddr, log); err != nil {
+		adminSrv, err = admin.Open(admin.Options{Addr: *adminAddr, Token: token, AllowInsecure: *adminInsecure, Logger: log})
+		if errors.Is(err, admin.ErrExposed) {
+			fmt.Fprintf(stderr, "serve: --admin-listen %s: not a loopback address; set --admin-token (or --admin-token-file), or pass --admin-allow-insecure\n", *adminAddr)
+			return exitUsage
+		}
+		if err != nil {
 			fmt.Fprintln(stderr, "serve: --admin-listen:", err)
 			return exitUsage
 		}
@@ -127,16 +148,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		appNames = reg.Names()
 	}
 
+	metrics := newServeMetrics()
 	client, err := ariclient.New(ariclient.Options{
 		URL: *ariURL, Username: *user, Password: pass, Apps: appNames, Logger: log,
+		OnRequest: metrics.ari.ObserveRequest, TLSConfig: tlsConfig,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
 		return exitUsage
 	}
 	defer client.Close()
-	eng := engine.New(engine.Config{ARI: client, Logger: log, Unrouted: policy,
-		Secrets: secretsFromEnv(os.Environ())})
+	engCfg := engine.Config{ARI: client, Logger: log, Unrouted: policy,
+		Secrets: secretsFromEnv(os.Environ()), Observer: metrics.calls}
+	if *traceDir != "" {
+		traces, err := calltrace.New(*traceDir, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "serve: --trace-dir:", err)
+			return exitUsage
+		}
+		defer traces.Close() // after the engine's: the last calls' files are written
+		engCfg.Trace, engCfg.TraceARI, engCfg.OnCallEnd = traces.Trace, true, traces.End
+	}
+	eng := engine.New(engCfg)
 	defer eng.Close()
 	var appSync *reload.AppSync
 	if !fixedApps {
@@ -162,7 +195,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}()
 	if adminSrv != nil {
-		serveAdmin(adminSrv, reloader, log)
+		var originateApps []string
+		if fixedApps {
+			originateApps = appNames
+		}
+		serveAdmin(adminSrv, reloader, eng, client, originateApps, metrics.reg, log)
 		defer shutdownAdmin(adminSrv)
 	}
 

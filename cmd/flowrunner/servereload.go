@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flowrunner/flowrunner/admin"
+	"github.com/flowrunner/flowrunner/ariclient"
 	"github.com/flowrunner/flowrunner/engine"
 	"github.com/flowrunner/flowrunner/reload"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,9 +56,10 @@ func (s *serveReload) start(eng *engine.Engine, apps *reload.AppSync) {
 }
 
 // serveAdmin registers the admin endpoints and serves them in the background.
-func serveAdmin(srv *admin.Server, r *reload.Reloader, log *slog.Logger) {
-	reg := prometheus.NewRegistry()
+func serveAdmin(srv *admin.Server, r *reload.Reloader, eng *engine.Engine, client *ariclient.Client, fixedApps []string, reg *prometheus.Registry, log *slog.Logger) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	admin.RegisterEngineStats(reg, eng)
+	admin.RegisterARIState(reg, client)
 	m := admin.NewReloadMetrics(reg)
 	if st := r.Status(); st.Last != nil {
 		m.Observe(*st.Last)
@@ -66,6 +68,7 @@ func serveAdmin(srv *admin.Server, r *reload.Reloader, log *slog.Logger) {
 	srv.Handle("POST /-/reload", admin.ReloadHandler(r))
 	srv.Handle("GET /flows", admin.FlowsHandler(r))
 	srv.Handle("GET /metrics", admin.MetricsHandler(reg))
+	handleOps(srv, eng, client, fixedApps)
 	log.Info("admin endpoint listening", "addr", srv.Addr().String())
 	go func() {
 		if err := srv.Serve(); err != nil {

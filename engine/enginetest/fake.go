@@ -16,7 +16,7 @@ import (
 
 // Action is one call the engine made on the fake.
 type Action struct {
-	Op       string // answer, play, stop, hangup, continue, get_var, set_var, moh, ring, send_dtmf, record, stop_recording
+	Op       string // answer, play, stop, hangup, continue, get_var, set_var, moh, ring, send_dtmf, record, stop_recording, originate
 	Channel  string
 	Playback string
 	Media    []string
@@ -28,6 +28,7 @@ type Action struct {
 	Stop     bool   // moh, ring
 	DTMF     engine.DTMFRequest
 	Record   engine.RecordRequest
+	Orig     engine.OriginateRequest // originate
 }
 
 // String renders the action compactly, e.g. `play 1.1 [sound:hello-world]`.
@@ -66,6 +67,8 @@ func (a Action) String() string {
 		return fmt.Sprintf("bridge_add %s %s", a.Name, a.Value)
 	case "bridge_delete":
 		return "bridge_delete " + a.Name
+	case "originate":
+		return fmt.Sprintf("originate %s %s %s %v", a.Channel, a.Orig.Endpoint, a.Orig.App, a.Orig.AppArgs)
 	}
 	return a.Op + " " + a.Channel
 }
@@ -290,3 +293,11 @@ func (NopARI) AddToBridge(context.Context, string, []string) error { return nil 
 
 // DeleteBridge does nothing.
 func (NopARI) DeleteBridge(context.Context, string) error { return nil }
+
+// Originate records an originate.
+func (f *FakeARI) Originate(_ context.Context, req engine.OriginateRequest) error {
+	return f.record(Action{Op: "originate", Channel: req.ChannelID, Orig: req})
+}
+
+// Originate does nothing.
+func (NopARI) Originate(context.Context, engine.OriginateRequest) error { return nil }
