@@ -560,9 +560,22 @@ func (c *Call) finish() {
 		now := c.e.now()
 		c.e.cfg.OnCallEnd(CallSummary{
 			CallID: c.id, Flow: c.flow.Name, FlowVersion: c.flow.Version, Reason: c.reason,
-			Started: c.started, Ended: now, Steps: c.steps,
+			Started: c.started, Ended: now, Steps: c.steps, Vars: c.finalVars(),
 		})
 	}
+}
+
+// finalVars copies the top flow's variables (not the builtins).
+func (c *Call) finalVars() map[string]any {
+	flow, env := c.flow, c.env
+	if len(c.frames) > 0 {
+		flow, env = c.frames[0].flow, c.frames[0].env
+	}
+	out := make(map[string]any, len(flow.vars))
+	for name := range flow.vars {
+		out[name] = env[name]
+	}
+	return out
 }
 
 // abandon ends a call whose state can no longer be trusted (after a panic):

@@ -61,4 +61,7 @@ type CallSummary struct {
 	Started     time.Time
 	Ended       time.Time
 	Steps       int
+	// Vars are the flow's variables when the call ended (the top flow's, if
+	// it ended inside a sub-flow).
+	Vars map[string]any
 }

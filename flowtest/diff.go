@@ -1,7 +1,9 @@
 package flowtest
 
 import (
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/flowrunner/flowrunner/schema"
@@ -39,7 +41,32 @@ func compare(e schema.Expect, a Actual) []Failure {
 	if e.Duration != nil && e.Duration.D != a.Duration {
 		out = append(out, Failure{e.Duration.Pos, fmt.Sprintf("duration: want %v, got %v", e.Duration.D, a.Duration)})
 	}
+	names := make([]string, 0, len(e.Vars))
+	for name := range e.Vars {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		got, ok := a.Vars[name]
+		if !ok {
+			out = append(out, Failure{e.VarsPos[name], fmt.Sprintf("vars: the flow has no variable %q", name)})
+			continue
+		}
+		if w, g := jsonText(e.Vars[name]), jsonText(got); w != g {
+			out = append(out, Failure{e.VarsPos[name], fmt.Sprintf("vars: %s: want %s, got %s", name, w, g)})
+		}
+	}
 	return out
+}
+
+// jsonText renders a value as JSON, so that YAML's and expr's numbers (int,
+// int64, float64) and collections compare by value.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // diff renders a line diff of two lists: common lines indented, removed ones

@@ -135,3 +135,11 @@ func TestWriteJUnit(t *testing.T) {
 	}
 	golden(t, "junit", b.String())
 }
+
+// TestSubflows runs a flow whose call step runs a flow beside it.
+func TestSubflows(t *testing.T) {
+	out := runDir(t, "testdata/subflow")
+	if strings.Count(out, "ok  ") != 2 || strings.Contains(out, "FAIL") {
+		t.Errorf("got:\n%s", out)
+	}
+}

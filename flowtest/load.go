@@ -20,6 +20,8 @@ type Suite struct {
 	Graph engine.Graph
 	// flows are the cases' flows: Flow, or a copy with the case's vars.
 	flows map[*schema.TestCase]*engine.Flow
+	// subflows are the flows beside Flow that its call steps may run.
+	subflows []*engine.Flow
 	// scripts and callees are the cases' parsed caller and callee scripts.
 	scripts map[*schema.TestCase]arisim.Script
 	callees map[*schema.TestCase]map[string]arisim.Callee
@@ -108,6 +110,9 @@ func Load(path string) (*Suite, schema.Diagnostics) {
 	}
 	s := &Suite{File: tf, Flow: flow, Graph: flow.Graph(),
 		flows: map[*schema.TestCase]*engine.Flow{}, scripts: map[*schema.TestCase]arisim.Script{}, callees: map[*schema.TestCase]map[string]arisim.Callee{}}
+	if len(flow.Calls()) > 0 {
+		s.subflows = l.loadSubflows(tf, flowPath, flow)
+	}
 	ids := map[string]bool{}
 	for _, n := range s.Graph.Nodes {
 		ids[n.ID] = true
@@ -177,4 +182,31 @@ type loader struct {
 
 func (l *loader) errorf(at schema.Pos, format string, args ...any) {
 	l.diags = append(l.diags, schema.Diagnostic{File: l.file, Pos: at, Msg: fmt.Sprintf(format, args...)})
+}
+
+// loadSubflows loads the flows in the flow's directory, which its call steps
+// may run, as serve would load them together, and reports calls that name a
+// flow that is not there.
+func (l *loader) loadSubflows(tf *schema.TestFile, flowPath string, flow *engine.Flow) []*engine.Flow {
+	files, err := engine.FlowFiles(filepath.Dir(flowPath))
+	if err != nil {
+		l.errorf(tf.Flow.Pos, "loading the flows beside %s: %v", flowPath, err)
+		return nil
+	}
+	var subs []*engine.Flow
+	for _, f := range files {
+		if filepath.Clean(f) == filepath.Clean(flowPath) {
+			continue
+		}
+		if g, _ := engine.LoadFile(f); g != nil && g.Name != flow.Name {
+			subs = append(subs, g)
+		}
+	}
+	reg, err := engine.NewRegistry(append([]*engine.Flow{flow}, subs...)...)
+	if err != nil {
+		l.errorf(tf.Flow.Pos, "%v", err)
+		return nil
+	}
+	l.diags = append(l.diags, engine.CheckCalls(reg)...)
+	return subs
 }

@@ -37,6 +37,7 @@ type Actual struct {
 	Logs     []string
 	Outcome  string
 	Duration time.Duration
+	Vars     map[string]any // the flow's variables at the end
 	// Outcomes are the step outcomes that happened, by step id.
 	Outcomes map[string][]string
 }
@@ -108,7 +109,7 @@ func (s *Suite) run(tc *schema.TestCase) (Actual, []Failure) {
 	for _, n := range s.Graph.Nodes {
 		rec.labels[n.Label] = n.ID
 	}
-	reg, err := engine.NewRegistry(s.flows[tc])
+	reg, err := engine.NewRegistry(append([]*engine.Flow{s.flows[tc]}, s.subflows...)...)
 	if err != nil {
 		return rec.act, []Failure{{tc.Name.Pos, err.Error()}}
 	}
@@ -140,6 +141,7 @@ func (s *Suite) run(tc *schema.TestCase) (Actual, []Failure) {
 	act := rec.act
 	rec.mu.Unlock()
 	act.Outcome = sum.Reason
+	act.Vars = sum.Vars
 	if !sum.Ended.IsZero() {
 		act.Duration = sum.Ended.Sub(sum.Started)
 	}

@@ -83,6 +83,10 @@ type Expect struct {
 	Set      map[string]Pos
 	Outcome  Str
 	Duration *Duration
+	// Vars are the variables' expected values at the end, with the position
+	// of each name.
+	Vars    map[string]any
+	VarsPos map[string]Pos
 }
 
 // ParseTest reads a flow test file: YAML, then test.schema.json, then a
@@ -261,6 +265,14 @@ func decodeExpect(n *yaml.Node) Expect {
 			d := Duration{Src: v.Value, Pos: contentPos(v)}
 			d.D, _ = time.ParseDuration(v.Value)
 			e.Duration = &d
+		case "vars":
+			e.Vars, e.VarsPos = map[string]any{}, map[string]Pos{}
+			eachKey(v, func(name string, val *yaml.Node) {
+				var x any
+				_ = val.Decode(&x)
+				e.Vars[name] = x
+				e.VarsPos[name] = contentPos(val)
+			})
 		}
 	})
 	return e
