@@ -104,6 +104,7 @@ type EngineState interface {
 //
 //	flowrunner_calls_active                        gauge: calls in progress
 //	flowrunner_calls_unrouted_total                counter: calls no flow took (sent back or hung up)
+//	flowrunner_calls_adopted_total                 counter: calls started at a resync, their StasisStart lost
 //	flowrunner_events_dropped_total{reason="unknown_channel"}  counter: events for no known call
 //	flowrunner_action_errors_total                 counter: failed REST actions
 //	flowrunner_call_panics_total                   counter: calls ended by a recovered panic
@@ -118,6 +119,8 @@ func RegisterEngineStats(reg prometheus.Registerer, e EngineState) {
 			func() float64 { return float64(e.ActiveCalls()) }),
 		counter("flowrunner_calls_unrouted_total", "Calls whose flow was unknown (or that came while draining), sent back to the dialplan or hung up.",
 			nil, st.CallsUnrouted.Load),
+		counter("flowrunner_calls_adopted_total", "Calls started at a resync because their StasisStart was lost when the event stream dropped.",
+			nil, st.CallsAdopted.Load),
 		counter("flowrunner_events_dropped_total", eventsDroppedHelp,
 			prometheus.Labels{"reason": "unknown_channel"}, st.EventsUnknownChannel.Load),
 		counter("flowrunner_action_errors_total", "REST actions of calls that failed.", nil, st.ActionErrors.Load),

@@ -96,6 +96,7 @@ type Stats struct {
 	CallsStarted         atomic.Uint64
 	CallsEnded           atomic.Uint64
 	CallsUnrouted        atomic.Uint64
+	CallsAdopted         atomic.Uint64 // calls started at a resync, their StasisStart lost
 	ActionErrors         atomic.Uint64
 	Panics               atomic.Uint64
 }
@@ -232,16 +233,25 @@ func (e *Engine) Connected(app string, liveChannels []string) {
 		live[id] = struct{}{}
 	}
 	var gone []*Call
+	var unknown []string
 	e.mu.Lock()
 	for id, c := range e.calls {
 		if _, ok := live[id]; !ok && c.app == app && c.id == id {
 			gone = append(gone, c)
 		}
 	}
+	for _, id := range liveChannels {
+		if e.calls[id] == nil {
+			unknown = append(unknown, id)
+		}
+	}
 	e.mu.Unlock()
 	e.log.Info("ari connected", "app", app, "live_channels", len(liveChannels), "calls_vanished", len(gone))
 	for _, c := range gone {
 		e.post(item{call: c, kind: itemVanish}, false)
+	}
+	if len(unknown) > 0 {
+		e.adopt(app, unknown)
 	}
 }
 

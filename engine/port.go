@@ -59,6 +59,9 @@ type ARI interface {
 	// Originate creates an outbound channel and dials it (POST /channels);
 	// answered, it enters req.App with req.AppArgs as its Stasis arguments.
 	Originate(ctx context.Context, req OriginateRequest) error
+	// GetChannel reads a channel's snapshot (GET /channels/{id}), including
+	// the dialplan application it is in.
+	GetChannel(ctx context.Context, channelID string) (ChannelInfo, error)
 }
 
 // CreateRequest describes an outbound channel to create.
@@ -210,6 +213,10 @@ type ChannelInfo struct {
 	Context      string
 	Extension    string
 	Priority     int
+	// AppName and AppData are the dialplan application the channel is in,
+	// e.g. "Stasis" and "hello-world,arg1" (GetChannel only).
+	AppName string
+	AppData string
 }
 
 // EventSink receives what an ARI connection delivers. The engine implements it;

@@ -86,9 +86,10 @@ type FakeARI struct {
 	clock   clock.Clock
 	actions chan Action
 
-	mu   sync.Mutex
-	errs map[string]error  // by op
-	vars map[string]string // channel variables GetVar answers with
+	mu    sync.Mutex
+	errs  map[string]error              // by op
+	chans map[string]engine.ChannelInfo // what GetChannel answers
+	vars  map[string]string             // channel variables GetVar answers with
 }
 
 // NewFakeARI returns a fake whose actions the test reads with Next. It holds
@@ -168,6 +169,28 @@ func (f *FakeARI) Hangup(_ context.Context, ch, reason string) error {
 // Continue records a continue.
 func (f *FakeARI) Continue(_ context.Context, ch string, to engine.DialplanTarget) error {
 	return f.record(Action{Op: "continue", Channel: ch, Target: to})
+}
+
+// SetChannel makes GetChannel of id answer info; other ids answer 404.
+func (f *FakeARI) SetChannel(id string, info engine.ChannelInfo) {
+	f.mu.Lock()
+	if f.chans == nil {
+		f.chans = map[string]engine.ChannelInfo{}
+	}
+	f.chans[id] = info
+	f.mu.Unlock()
+}
+
+// GetChannel records a get_channel and answers what SetChannel gave.
+func (f *FakeARI) GetChannel(_ context.Context, id string) (engine.ChannelInfo, error) {
+	err := f.record(Action{Op: "get_channel", Channel: id})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	info, ok := f.chans[id]
+	if !ok && err == nil {
+		err = &engine.ActionError{Op: "get_channel", Status: 404, Message: "Channel not found"}
+	}
+	return info, err
 }
 
 // SetChannelVar makes GetVar of name answer value.
@@ -301,3 +324,8 @@ func (f *FakeARI) Originate(_ context.Context, req engine.OriginateRequest) erro
 
 // Originate does nothing.
 func (NopARI) Originate(context.Context, engine.OriginateRequest) error { return nil }
+
+// GetChannel answers 404.
+func (NopARI) GetChannel(context.Context, string) (engine.ChannelInfo, error) {
+	return engine.ChannelInfo{}, &engine.ActionError{Op: "get_channel", Status: 404, Message: "Channel not found"}
+}
