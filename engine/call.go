@@ -98,7 +98,7 @@ func newCall(e *Engine, ev *Event, f *Flow) *Call {
 		pc:    -1,
 		live:  newCallLive(e, f),
 	}
-	c.log = e.log.With("call_id", ev.ChannelID, "flow", f.Name, "flow_version", f.Version)
+	c.log = e.log.With("call_id", ev.ChannelID, "channel_id", ev.ChannelID, "flow", f.Name, "flow_version", f.Version)
 	return c
 }
 

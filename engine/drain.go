@@ -7,8 +7,9 @@ import (
 // Drain prepares the engine to stop without stranding callers. From the moment
 // it is called, new calls are handled as unrouted (sent back to the dialplan or
 // hung up, per Config.Unrouted). It waits until the calls in progress have
-// ended or ctx is done; the calls still running then are hung up, and Drain
-// waits for those hangups to take effect until Config.EndGrace passes. It
+// ended or ctx is done; the calls still running then are handed back the same
+// way (their on_hangup runs when they leave Stasis), and Drain waits for that
+// to take effect until Config.EndGrace passes. It
 // returns the number of calls that were still running when ctx ended. The ARI
 // connection must stay up while Drain runs.
 func (e *Engine) Drain(ctx context.Context) int {
@@ -35,9 +36,13 @@ func (e *Engine) Drain(ctx context.Context) int {
 		}
 	}
 	e.mu.Unlock()
-	e.log.Warn("drain timeout: hanging up the calls still in progress", "calls", len(remaining))
+	if e.cfg.Unrouted == UnroutedHangup {
+		e.log.Warn("drain timeout: hanging up the calls still in progress", "calls", len(remaining))
+	} else {
+		e.log.Warn("drain timeout: handing the calls still in progress back to the dialplan", "calls", len(remaining))
+	}
 	for _, id := range remaining {
-		e.detached(hangupOp(id, ""))
+		e.handBack(id)
 	}
 	wait, cancel := context.WithTimeout(context.Background(), e.cfg.EndGrace)
 	defer cancel()

@@ -29,16 +29,27 @@ func TestDrainLetsCallsFinishAndTurnsNewCallsAway(t *testing.T) {
 	}
 }
 
-func TestDrainTimeoutHangsUpRemainingCalls(t *testing.T) {
-	h := newHarness(t, "name: hold\nsteps:\n  - wait: 1h\n", engine.Config{})
-	h.start("1.1", "hold")
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // the drain timeout has already passed
-	done := make(chan int, 1)
-	go func() { done <- h.eng.Drain(ctx) }()
-	h.ari.Expect("hangup 1.1")
-	h.stasisEnd("1.1")
-	if remaining := <-done; remaining != 1 {
-		t.Fatalf("Drain reported %d calls left, want 1", remaining)
+// TestDrainTimeoutHandsBackRemainingCalls: at the drain timeout the calls
+// still running go back to the dialplan, or are hung up, per the unrouted
+// policy; their on_hangup runs when they leave Stasis.
+func TestDrainTimeoutHandsBackRemainingCalls(t *testing.T) {
+	for _, tc := range []struct {
+		policy engine.UnroutedPolicy
+		want   string
+	}{{engine.UnroutedContinue, "continue 1.1"}, {engine.UnroutedHangup, "hangup 1.1"}} {
+		h := newHarness(t, "name: hold\nsteps:\n  - wait: 1h\non_hangup:\n  - log: left\n", engine.Config{Unrouted: tc.policy})
+		h.start("1.1", "hold")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the drain timeout has already passed
+		done := make(chan int, 1)
+		go func() { done <- h.eng.Drain(ctx) }()
+		h.ari.Expect(tc.want)
+		h.stasisEnd("1.1")
+		if remaining := <-done; remaining != 1 {
+			t.Fatalf("Drain reported %d calls left, want 1", remaining)
+		}
+		if got := h.logs(); len(got) != 1 || got[0] != "left" {
+			t.Fatalf("on_hangup logs = %v", got)
+		}
 	}
 }

@@ -324,11 +324,16 @@ func (e *Engine) unrouted(ev *Event, name string) {
 		policy = "hangup"
 	}
 	e.log.Warn("no flow for call", "flow", name, "channel_id", ev.ChannelID, "policy", policy)
+	e.handBack(ev.ChannelID)
+}
+
+// handBack sends a channel back to the dialplan at its next priority, or hangs
+// it up, per Config.Unrouted.
+func (e *Engine) handBack(id string) {
 	if e.cfg.Unrouted == UnroutedHangup {
-		e.detached(hangupOp(ev.ChannelID, ""))
+		e.detached(hangupOp(id, ""))
 		return
 	}
-	id := ev.ChannelID
 	e.detached(&op{name: "continue", channel: id, run: func(ctx context.Context, a ARI) (string, error) {
 		return "", a.Continue(ctx, id, DialplanTarget{})
 	}})

@@ -56,7 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	adminTokenFile := fs.String("admin-token-file", envDefault("FLOWRUNNER_ADMIN_TOKEN_FILE", ""), "file holding the admin bearer token [FLOWRUNNER_ADMIN_TOKEN_FILE]")
 	adminInsecure := fs.Bool("admin-allow-insecure", envBool("FLOWRUNNER_ADMIN_ALLOW_INSECURE"), "allow a non-loopback --admin-listen without a token [FLOWRUNNER_ADMIN_ALLOW_INSECURE]")
 	traceDir := fs.String("trace-dir", envDefault("FLOWRUNNER_TRACE_DIR", ""), "write one JSON trace file per finished call (steps, outcomes, ARI events, actions with timings) into this directory [FLOWRUNNER_TRACE_DIR]")
-	drainFlag := fs.String("drain-timeout", envDefault("FLOWRUNNER_DRAIN_TIMEOUT", "30s"), "on SIGTERM/SIGINT, how long calls in progress may run on before they are hung up; new calls go back to the dialplan meanwhile [FLOWRUNNER_DRAIN_TIMEOUT]")
+	drainFlag := fs.String("drain-timeout", envDefault("FLOWRUNNER_DRAIN_TIMEOUT", "30s"), "on SIGTERM/SIGINT, how long calls in progress may run on; new calls, and then the calls still running, are handed back per --unrouted (to the dialplan, or hung up) [FLOWRUNNER_DRAIN_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
