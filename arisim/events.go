@@ -43,7 +43,7 @@ func (s *Server) sendLocked(a *app, b []byte, typ string) {
 	b = appendKeyStr(b, "application", a.name)
 	b = append(b, '}')
 	c := a.conn
-	if c == nil {
+	if c == nil || s.silent {
 		return
 	}
 	if s.loseEvent(a.name, typ) {

@@ -90,6 +90,7 @@ type Server struct {
 
 	mu         sync.Mutex // guards everything below
 	closed     bool
+	silent     bool // Restart is forgetting everything: no event goes out
 	channels   map[string]*channel
 	apps       map[string]*app
 	playbacks  map[string]*playback

@@ -42,8 +42,12 @@ func TestDrainTimeoutHandsBackRemainingCalls(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel() // the drain timeout has already passed
 		done := make(chan int, 1)
+		// Hold virtual time until Drain has acted: otherwise the call's
+		// one-hour wait could end first while Drain's goroutine starts.
+		h.clk.Hold()
 		go func() { done <- h.eng.Drain(ctx) }()
 		h.ari.Expect(tc.want)
+		h.clk.Release()
 		h.stasisEnd("1.1")
 		if remaining := <-done; remaining != 1 {
 			t.Fatalf("Drain reported %d calls left, want 1", remaining)

@@ -29,7 +29,15 @@ func TestAsteriskRestarted(t *testing.T) {
 		}
 		ids = append(ids, id)
 	}
-	waitFor(t, "three calls in the engine", func() bool { return sb.Engine.ActiveCalls() == 3 })
+	waitFor(t, "three calls waiting", func() bool {
+		calls := sb.Engine.Calls()
+		for _, c := range calls {
+			if c.StepType != "wait" {
+				return false
+			}
+		}
+		return len(calls) == 3
+	})
 
 	down.Store(true) // the restart: channels gone, their events never sent
 	for _, id := range ids {
