@@ -219,31 +219,9 @@ func (w *wsClient) releaseAll() [][]byte {
 // look at what arrives.
 func (w *wsClient) next() map[string]any {
 	w.t.Helper()
-	timeout := time.After(realTimeout)
-	for {
-		w.mu.Lock()
-		if len(w.pending) > 0 {
-			f := w.pending[0]
-			w.pending = w.pending[1:]
-			w.mu.Unlock()
-			w.clk.Release()
-			var ev map[string]any
-			if err := json.Unmarshal(f, &ev); err != nil {
-				w.t.Fatalf("bad frame %s: %v", f, err)
-			}
-			return ev
-		}
-		closed := w.closed
-		w.mu.Unlock()
-		if closed {
-			w.t.Fatal("socket closed while waiting for an event")
-		}
-		select {
-		case <-w.sig:
-		case <-timeout:
-			w.t.Fatal("no event")
-		}
-	}
+	ev := w.nextHeld()
+	w.clk.Release()
+	return ev
 }
 
 // nextOf waits for the next event of type typ, releasing the others.
