@@ -127,24 +127,14 @@ func ParseCallee(text string) (Callee, error) {
 			if val == "" {
 				return bad("want dtmf=DIGITS@DURATION[,DIGITS@DURATION...]")
 			}
-			for _, item := range strings.Split(val, ",") {
-				item = strings.TrimSpace(item)
-				digits, when, ok := strings.Cut(item, "@")
-				digits, when = strings.TrimSpace(digits), strings.TrimSpace(when)
-				if !ok || digits == "" || when == "" {
-					return bad("press %q: want DIGITS@DURATION, e.g. 1@2s", item)
-				}
-				for _, r := range digits {
-					if !validDigit(r) {
-						return bad("press %q: %q is not a DTMF digit (0-9 * # A-D)", item, r)
-					}
-				}
+			presses, err := parsePresses(val, "DIGITS@DURATION, e.g. 1@2s", func(when string) (KeyPress, error) {
 				at, err := parseDur(when)
-				if err != nil {
-					return bad("press %q: %v", item, err)
-				}
-				c.DTMF = append(c.DTMF, KeyPress{Digits: digits, At: at})
+				return KeyPress{At: at}, err
+			})
+			if err != nil {
+				return bad("%v", err)
 			}
+			c.DTMF = append(c.DTMF, presses...)
 		default:
 			return bad("unknown clause %q: want answer, busy, congestion, noanswer, unavailable, hangup= or dtmf=", key)
 		}

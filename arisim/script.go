@@ -97,27 +97,17 @@ func ParseScript(text string) (Script, error) {
 			if val == "" {
 				return bad("want dtmf=DIGITS@WHEN[,DIGITS@WHEN...]")
 			}
-			for _, item := range strings.Split(val, ",") {
-				item = strings.TrimSpace(item)
-				digits, when, ok := strings.Cut(item, "@")
-				digits, when = strings.TrimSpace(digits), strings.TrimSpace(when)
-				if !ok || digits == "" || when == "" {
-					return bad("press %q: want DIGITS@WHEN, e.g. 1@2s or 12#@p1+500ms", item)
-				}
-				for _, r := range digits {
-					if !validDigit(r) {
-						return bad("press %q: %q is not a DTMF digit (0-9 * # A-D)", item, r)
-					}
-				}
+			presses, err := parsePresses(val, "DIGITS@WHEN, e.g. 1@2s or 12#@p1+500ms", func(when string) (KeyPress, error) {
 				at, prompt, media, err := parseWhen(when)
-				if err != nil {
-					return bad("press %q: %v", item, err)
+				if err == nil && media != "" {
+					err = fmt.Errorf("a key press cannot wait for a media URI; use pN[+DURATION]")
 				}
-				if media != "" {
-					return bad("press %q: a key press cannot wait for a media URI; use pN[+DURATION]", item)
-				}
-				sc.DTMF = append(sc.DTMF, KeyPress{Digits: digits, At: at, Prompt: prompt})
+				return KeyPress{At: at, Prompt: prompt}, err
+			})
+			if err != nil {
+				return bad("%v", err)
 			}
+			sc.DTMF = append(sc.DTMF, presses...)
 		case "hangup":
 			if val == "" {
 				return bad("want hangup=WHEN")
@@ -331,4 +321,30 @@ func (s *Server) callerHangupLocked(ch *channel) {
 	far.dp.app, far.dp.data = "Hangup", ""
 	s.evDialplan(far)
 	s.hangupLocked(far, 16, true, 16)
+}
+
+// parsePresses parses a dtmf= value, DIGITS@WHEN[,DIGITS@WHEN...]; want
+// describes the form in errors, and when turns WHEN into the press's timing.
+func parsePresses(val, want string, when func(string) (KeyPress, error)) ([]KeyPress, error) {
+	var out []KeyPress
+	for _, item := range strings.Split(val, ",") {
+		item = strings.TrimSpace(item)
+		digits, w, ok := strings.Cut(item, "@")
+		digits, w = strings.TrimSpace(digits), strings.TrimSpace(w)
+		if !ok || digits == "" || w == "" {
+			return nil, fmt.Errorf("press %q: want %s", item, want)
+		}
+		for _, r := range digits {
+			if !validDigit(r) {
+				return nil, fmt.Errorf("press %q: %q is not a DTMF digit (0-9 * # A-D)", item, r)
+			}
+		}
+		kp, err := when(w)
+		if err != nil {
+			return nil, fmt.Errorf("press %q: %v", item, err)
+		}
+		kp.Digits = digits
+		out = append(out, kp)
+	}
+	return out, nil
 }

@@ -56,37 +56,23 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("bad log format %q: use text or json", format)
 }
 
-// interleaved reorders args so flags given after positional arguments are
-// parsed too: `simulate flow.yaml --dtmf 1@2s` works like
-// `simulate --dtmf 1@2s flow.yaml`. Everything after "--" stays positional.
-func interleaved(fs *flag.FlagSet, args []string) []string {
-	var flags, positional []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			positional = append(positional, args[i+1:]...)
-			break
+// parseInterleaved parses flags wherever they are among args (the flag
+// package stops at the first argument) and returns the arguments. Everything
+// after "--" is an argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var out []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
 		}
-		if len(a) < 2 || a[0] != '-' {
-			positional = append(positional, a)
-			continue
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return out, nil
 		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(out, rest...), nil
 		}
-		f := fs.Lookup(name)
-		if f == nil {
-			continue // Parse reports it
-		}
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			continue
-		}
-		if i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
-		}
+		out = append(out, rest[0])
+		args = rest[1:]
 	}
-	return append(append(flags, "--"), positional...)
 }

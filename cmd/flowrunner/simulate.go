@@ -42,14 +42,15 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	asJSON := fs.Bool("json", false, "print the timeline as JSON lines")
 	var callees calleeFlags
 	fs.Var(&callees, "callee", "what a dialled endpoint does, ENDPOINT=SPEC, e.g. PJSIP/agent=noanswer or PJSIP/bob=answer=2s;hangup=30s (repeatable; default: rings 1s, answers, hangs up 10s later)")
-	if err := fs.Parse(interleaved(fs, args)); err != nil {
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
 		return usageError(err)
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fs.Usage()
 		return exitUsage
 	}
-	path := fs.Arg(0)
+	path := rest[0]
 
 	clauses := []string{}
 	if *script != "" {

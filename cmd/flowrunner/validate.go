@@ -100,27 +100,6 @@ func validateUsageError(stderr io.Writer, msg string) int {
 	return exitUsage
 }
 
-// parseInterleaved parses flags wherever they are among args (the flag
-// package stops at the first argument) and returns the arguments. Everything
-// after "--" is an argument.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var out []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return out, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(out, rest...), nil
-		}
-		out = append(out, rest[0])
-		args = rest[1:]
-	}
-}
-
 // validateFiles loads every file on all CPUs; results are in file order.
 func validateFiles(ctx context.Context, files []string) []schema.Diagnostics {
 	results := make([]schema.Diagnostics, len(files))
