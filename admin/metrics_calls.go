@@ -16,6 +16,8 @@ import (
 //	flowrunner_steps_total{type}                  counter: steps begun, by action
 //	flowrunner_step_duration_seconds{type}        histogram: time in a step
 //	flowrunner_events_total{type}                 counter: ARI events delivered to the engine
+//	flowrunner_action_latency_seconds{cause}      histogram: from what caused a REST action
+//	                                              (event, response, timer) to its request
 //
 // It is safe for concurrent use.
 type CallMetrics struct {
@@ -26,6 +28,8 @@ type CallMetrics struct {
 	stepDuration *prometheus.HistogramVec
 	eventsVec    *prometheus.CounterVec
 	events       [engine.EventDial + 1]prometheus.Counter // resolved once, by type
+	latencyVec   *prometheus.HistogramVec
+	latency      [engine.CauseTimer + 1]prometheus.Observer // resolved once, by cause
 }
 
 var _ engine.Observer = (*CallMetrics)(nil)
@@ -59,11 +63,19 @@ func NewCallMetrics(reg prometheus.Registerer) *CallMetrics {
 			Name: "flowrunner_events_total",
 			Help: "ARI events delivered to the engine, by event type.",
 		}, []string{"type"}),
+		latencyVec: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "flowrunner_action_latency_seconds",
+			Help:    "Time from what caused a call's REST action (an ARI event's arrival, an earlier response, a timer) to the request, by cause.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"cause"}),
+	}
+	for c := range m.latency {
+		m.latency[c] = m.latencyVec.WithLabelValues(engine.Cause(c).String())
 	}
 	for t := range m.events {
 		m.events[t] = m.eventsVec.WithLabelValues(engine.EventType(t).String())
 	}
-	reg.MustRegister(m.started, m.ended, m.callDuration, m.steps, m.stepDuration, m.eventsVec)
+	reg.MustRegister(m.started, m.ended, m.callDuration, m.steps, m.stepDuration, m.eventsVec, m.latencyVec)
 	return m
 }
 
@@ -129,3 +141,10 @@ func RegisterEngineStats(reg prometheus.Registerer, e EngineState) {
 }
 
 const eventsDroppedHelp = "ARI events dropped, by reason: unknown_channel (no call has the channel or playback), unknown_type (not an event the engine uses), malformed (undecodable)."
+
+// ActionIssued implements engine.Observer.
+func (m *CallMetrics) ActionIssued(_ string, cause engine.Cause, latency time.Duration) {
+	if int(cause) < len(m.latency) {
+		m.latency[cause].Observe(latency.Seconds())
+	}
+}

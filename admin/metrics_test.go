@@ -23,6 +23,8 @@ func TestCallMetrics(t *testing.T) {
 	m.StepStarted("play")
 	m.StepEnded("play", 1500*time.Millisecond)
 	m.CallEnded("hello-world", engine.EndCallerHangup, 3*time.Second)
+	m.ActionIssued("answer", engine.CauseEvent, 300*time.Microsecond)
+	m.ActionIssued("hangup", engine.CauseTimer, 2*time.Millisecond)
 	text := gather(t, reg)
 	for _, line := range []string{
 		`flowrunner_calls_ended_total{flow="hello-world",reason="caller_hangup"} 1`,
@@ -35,6 +37,10 @@ func TestCallMetrics(t *testing.T) {
 		`flowrunner_step_duration_seconds_bucket{type="play",le="2.5"} 1`,
 		`flowrunner_step_duration_seconds_bucket{type="play",le="1"} 0`,
 		`flowrunner_call_duration_seconds_sum{flow="hello-world"} 3`,
+		`flowrunner_action_latency_seconds_bucket{cause="event",le="0.0005"} 1`,
+		`flowrunner_action_latency_seconds_bucket{cause="event",le="0.00025"} 0`,
+		`flowrunner_action_latency_seconds_count{cause="timer"} 1`,
+		`flowrunner_action_latency_seconds_count{cause="response"} 0`,
 	} {
 		if !strings.Contains(text, line+"\n") {
 			t.Errorf("missing %s in:\n%s", line, text)

@@ -93,11 +93,13 @@ func keepalive(ctx context.Context, conn *websocket.Conn, interval time.Duration
 // reports whether the frame says another connection took the app over.
 func (c *Client) deliver(data []byte, app string, sink engine.EventSink, log *slog.Logger) (replaced bool) {
 	c.stats.events.Add(1)
+	received := c.clock.Now()
 	ev, typ, err := decodeEvent(data)
 	switch {
 	case err == nil:
+		ev.Received = received
 		if ev.Time.IsZero() {
-			ev.Time = c.clock.Now()
+			ev.Time = received
 		}
 		if ev.Application == "" {
 			ev.Application = app

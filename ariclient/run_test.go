@@ -296,6 +296,9 @@ func TestRunFillsMissingFieldsAndLogs(t *testing.T) {
 	if got.Application != "hello-world" || got.Time.Before(before.Add(-time.Second)) {
 		t.Errorf("missing fields not filled: %+v", *got)
 	}
+	if got.Received.Before(before) || got.Received.After(time.Now()) {
+		t.Errorf("Received = %v, want the time the frame was read (after %v)", got.Received, before)
+	}
 	run.stop(t)
 	sink.next(t, "disconnected")
 

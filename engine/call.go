@@ -77,6 +77,9 @@ type Call struct {
 	opBusy  bool
 	stepOps int // actions of the current step still to succeed (waitAction)
 
+	cause   Cause     // what the item being handled is, for Observer.ActionIssued
+	causeAt time.Time // when it arrived
+
 	leaving     bool // the channel is going away; channel actions are skipped
 	inHangup    bool // on_hangup is running
 	hangupDone  bool // on_hangup has finished (or there is none)
@@ -116,6 +119,9 @@ func (e *Engine) process(it *item) {
 			c.abandon()
 		}
 	}()
+	if c.live.observed {
+		c.noteCause(it)
+	}
 	switch it.kind {
 	case itemStart:
 		c.start(it.ev)

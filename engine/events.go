@@ -117,7 +117,7 @@ func (c *Call) setTimer(k timerKind, nanos int64) {
 	c.timerGen[k]++
 	gen := c.timerGen[k]
 	c.timers[k] = c.e.clock.AfterFunc(time.Duration(nanos), func() {
-		c.e.post(item{call: c, kind: itemTimer, timer: k, gen: gen}, false)
+		c.e.post(item{call: c, kind: itemTimer, timer: k, gen: gen, at: c.e.now()}, false)
 	})
 }
 

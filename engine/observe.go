@@ -22,16 +22,43 @@ type Observer interface {
 	// StepEnded is called when the call moves on from a step, or ends in it,
 	// with the time spent in it.
 	StepEnded(stepType string, d time.Duration)
+	// ActionIssued is called as a call's REST action is handed to the ARI
+	// port, with what caused it and the latency since that cause arrived:
+	// the event's frame was read, the previous action's response came back,
+	// or the timer fired. It includes the wait behind the call's earlier
+	// actions, which are issued one at a time.
+	ActionIssued(op string, cause Cause, latency time.Duration)
+}
+
+// Cause is what made a call issue a REST action (see Observer.ActionIssued).
+type Cause uint8
+
+// Causes of REST actions.
+const (
+	CauseEvent    Cause = iota // an ARI event
+	CauseResponse              // the response to an earlier request (a REST action or an http step)
+	CauseTimer                 // a timer: a wait, a timeout, a guard
+)
+
+var causeNames = [...]string{CauseEvent: "event", CauseResponse: "response", CauseTimer: "timer"}
+
+// String returns "event", "response" or "timer".
+func (c Cause) String() string {
+	if int(c) < len(causeNames) {
+		return causeNames[c]
+	}
+	return "unknown"
 }
 
 // nopObserver is the Observer used when Config.Observer is nil.
 type nopObserver struct{}
 
-func (nopObserver) EventReceived(EventType)                 {}
-func (nopObserver) CallStarted(string)                      {}
-func (nopObserver) CallEnded(string, string, time.Duration) {}
-func (nopObserver) StepStarted(string)                      {}
-func (nopObserver) StepEnded(string, time.Duration)         {}
+func (nopObserver) EventReceived(EventType)                   {}
+func (nopObserver) CallStarted(string)                        {}
+func (nopObserver) CallEnded(string, string, time.Duration)   {}
+func (nopObserver) StepStarted(string)                        {}
+func (nopObserver) StepEnded(string, time.Duration)           {}
+func (nopObserver) ActionIssued(string, Cause, time.Duration) {}
 
 // observer returns the configured Observer, never nil.
 func (e *Engine) observer() Observer {
@@ -67,4 +94,20 @@ func (c *Call) observeEnd() {
 		obs.StepEnded(prev.action, now.Sub(c.live.stepAt))
 	}
 	obs.CallEnded(c.live.flow.Name, c.reason, now.Sub(c.live.created))
+}
+
+// noteCause records what the call is handling, so that the actions it issues
+// can report their latency (Observer.ActionIssued).
+func (c *Call) noteCause(it *item) {
+	switch it.kind {
+	case itemStart, itemEvent:
+		c.cause, c.causeAt = CauseEvent, it.ev.Received
+	case itemTimer:
+		c.cause, c.causeAt = CauseTimer, it.at
+	default:
+		c.cause, c.causeAt = CauseResponse, it.at
+	}
+	if c.causeAt.IsZero() {
+		c.causeAt = c.e.now()
+	}
 }

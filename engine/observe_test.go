@@ -29,6 +29,9 @@ func (o *recObserver) CallEnded(flow, reason string, d time.Duration) {
 }
 func (o *recObserver) StepStarted(typ string)                { o.add("step %s", typ) }
 func (o *recObserver) StepEnded(typ string, d time.Duration) { o.add("step-end %s %v", typ, d) }
+func (o *recObserver) ActionIssued(op string, cause engine.Cause, d time.Duration) {
+	o.add("action %s after %s %v", op, cause, d)
+}
 
 func (o *recObserver) list() []string {
 	o.mu.Lock()
@@ -39,7 +42,10 @@ func (o *recObserver) list() []string {
 func TestObserver(t *testing.T) {
 	obs := &recObserver{}
 	h := newHarness(t, helloWorld, engine.Config{Observer: obs})
-	h.start("1.1", "hello-world")
+	// The StasisStart frame was read 3 ms before the engine handles it: the
+	// answer it causes reports that latency.
+	h.send(&engine.Event{Type: engine.EventStasisStart, Application: "hello-world", ChannelID: "1.1",
+		Received: h.clk.Now().Add(-3 * time.Millisecond), Channel: engine.ChannelInfo{State: "Ring"}})
 	h.ari.Expect("answer 1.1")
 	play := h.ari.Expect("play 1.1 [sound:hello-world]")
 	h.finished(play, "done")
@@ -49,9 +55,10 @@ func TestObserver(t *testing.T) {
 	h.end()
 	want := []string{
 		"event StasisStart", "start hello-world",
-		"step answer", "step-end answer 0s", "step play",
+		"step answer", "action answer after event 3ms", "step-end answer 0s",
+		"step play", "action play after response 0s",
 		"event PlaybackFinished", "step-end play 0s", "step wait",
-		"step-end wait 1s", "step hangup",
+		"step-end wait 1s", "step hangup", "action hangup after timer 0s",
 		"event Dial", "event StasisEnd",
 		"step-end hangup 0s", "end hello-world flow_hangup 1s",
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 )
 
 // op is one REST action of a call. A call issues its actions one at a time, in
@@ -14,6 +15,10 @@ type op struct {
 	into     string // get_var: the flow variable that receives the value
 	// run performs the request; value is the result of reads (get_var).
 	run func(ctx context.Context, a ARI) (value string, err error)
+	// cause and causeAt are what made the call issue it and when that
+	// arrived (Observer.ActionIssued); zero for detached actions.
+	cause   Cause
+	causeAt time.Time
 }
 
 type opResult struct {
@@ -43,6 +48,7 @@ func stopOp(playback string) *op {
 
 // do queues a REST action for the call.
 func (c *Call) do(o *op) {
+	o.cause, o.causeAt = c.cause, c.causeAt
 	c.ops = append(c.ops, o)
 	if !c.opBusy {
 		c.startOp()
@@ -55,11 +61,15 @@ func (c *Call) startOp() {
 	c.traceAction(o)
 	e := c.e
 	e.clock.Hold()
+	observed := c.live.observed
 	go func() {
+		if observed {
+			e.cfg.Observer.ActionIssued(o.name, o.cause, e.now().Sub(o.causeAt))
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ActionTimeout)
 		v, err := o.run(ctx, e.ari)
 		cancel()
-		e.post(item{call: c, kind: itemResult, result: &opResult{op: o, value: v, err: err}}, false)
+		e.post(item{call: c, kind: itemResult, result: &opResult{op: o, value: v, err: err}, at: e.now()}, false)
 		e.clock.Release()
 	}()
 }

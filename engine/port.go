@@ -182,8 +182,12 @@ func ParseEventType(name string) EventType {
 // Event is one ARI event, reduced to what the engine needs. Which fields are set
 // depends on Type.
 type Event struct {
-	Type        EventType
-	Time        time.Time
+	Type EventType
+	Time time.Time // Asterisk's timestamp
+	// Received is when the adapter read the event's frame; the engine times
+	// the actions an event causes from it (Observer.ActionIssued). Zero
+	// means when the engine handles it.
+	Received    time.Time
 	Application string // the Stasis app the event was delivered to
 	ChannelID   string // the channel the event is about (playback events: from target_uri)
 	PlaybackID  string // playback events

@@ -1,6 +1,9 @@
 package engine
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // itemKind says what a queued work item carries.
 type itemKind uint8
@@ -24,6 +27,9 @@ type item struct {
 	gen    uint64
 	result *opResult
 	http   *httpResult
+	// at is when a timer fired or a response arrived, for
+	// Observer.ActionIssued; events carry Event.Received instead.
+	at time.Time
 }
 
 // shard runs the calls hashed to it, one item at a time, so each call's events

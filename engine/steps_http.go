@@ -97,7 +97,7 @@ func (c *Call) httpAttempt(s *state) error {
 		res := doHTTP(ctx, e.cfg.HTTP, req.WithContext(ctx))
 		cancel()
 		res.gen = gen
-		e.post(item{call: c, kind: itemHTTP, http: res}, false)
+		e.post(item{call: c, kind: itemHTTP, http: res, at: e.now()}, false)
 		e.clock.Release()
 	}()
 	return nil
