@@ -157,6 +157,9 @@ func registerSim(r *node) {
 	r.handle("GET", "/callees", simListCallees)
 	r.handle("POST", "/callees", simSetCallee)
 	r.handle("DELETE", "/callees", simDeleteCallee)
+	r.handle("POST", "/load", simStartLoad)
+	r.handle("GET", "/load", simLoadStats)
+	r.handle("DELETE", "/load", simStopLoad)
 }
 
 // simPlaceCall serves POST /sim/calls?app=APP[&args=a,b][&script=...]

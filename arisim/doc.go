@@ -170,6 +170,15 @@
 //	       204, or 400 for a bad endpoint or callee
 //	GET    /sim/callees      {"PJSIP/alice":"answer=2s;hangup=30s",...}
 //	DELETE /sim/callees?endpoint=PJSIP/alice   back to the convention or default
+//	POST   /sim/load?app=APP&calls=N[&rate=R][&concurrency=C][&duration=D]
+//	                 [&script=S][&endpoint=PJSIP/caller][&args=a,b][&shape=inbound|originate]
+//	       the simulator places a stream of calls itself (StartLoad, LoadSpec),
+//	       paced by the wall clock, so a benchmark's load generator costs the
+//	       measured process nothing; 200 with the LoadStats; 409 while a load
+//	       is placing
+//	GET    /sim/load[?wait=done[&timeout=10s]]
+//	       {"placed","ended","failed","live","peak_live","placing","done","placing_seconds"}
+//	DELETE /sim/load         stops placing; calls already placed go on
 //
 // A separate process can also place calls exactly as on Asterisk, with
 // POST /ari/channels?endpoint=Local/s@CTX&app=APP[&script=S].

@@ -330,7 +330,7 @@ func websocketDial(httpURL string) (*websocket.Conn, *http.Response, error) {
 
 func httptestServer(s *Server) *httptest.Server { return httptest.NewServer(s) }
 
-func benchDial(b *testing.B, httpURL string) *websocket.Conn {
+func benchDial(b testing.TB, httpURL string) *websocket.Conn {
 	b.Helper()
 	hdr := http.Header{"Authorization": {"Basic ZmxvdzpmbG93cGFzcw=="}}
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(httpURL, "http")+"/ari/events?app="+testApp, hdr)

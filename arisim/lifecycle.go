@@ -63,7 +63,8 @@ type channel struct {
 
 // call groups the channels one placement, originate or create made.
 type call struct {
-	live int
+	live  int
+	onEnd func() // called once, with the lock held, when the last channel is gone (Load)
 }
 
 // origin is an originate (or a dial) waiting for the far end to answer.
@@ -297,6 +298,9 @@ func (s *Server) silentDestroyLocked(ch *channel) {
 	if c := ch.call; c != nil {
 		c.live--
 		if c.live == 0 {
+			if c.onEnd != nil {
+				c.onEnd()
+			}
 			s.liveCalls--
 			if s.liveCalls == 0 {
 				close(s.idle)

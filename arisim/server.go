@@ -98,6 +98,7 @@ type Server struct {
 	liveRecs   map[string]*recording
 	storedRecs map[string]*storedRecording
 	callees    map[string]Callee
+	load       *Load // the load started by POST /sim/load, if any
 	conns      map[*wsConn]struct{}
 	chanSeq    uint64
 	localSeq   uint32
