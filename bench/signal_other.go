@@ -1,0 +1,7 @@
+//go:build !unix
+
+package bench
+
+import "os"
+
+var interruptSignal = os.Kill
