@@ -33,6 +33,7 @@ func commands() []command {
 		{"simulate", "run one call through a flow against the built-in ARI simulator", runSimulate},
 		{"serve", "serve flows to Asterisk over ARI", runServe},
 		{"sim-server", "run the ARI simulator as a server, to run serve against", runSimServer},
+		{"bench", "measure flowrunner under load against the ARI simulator (or an Asterisk)", runBench},
 		{"schema", "print the flow JSON Schema (for editors and CI)", runSchema},
 	}
 }
