@@ -6,10 +6,15 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/checker"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/vm"
 	"github.com/flowrunner/flowrunner/schema"
 )
@@ -92,8 +97,10 @@ type compiler struct {
 	doc   *schema.Document
 	flow  *Flow
 	ids   map[string]int
-	env   map[string]any
+	env   map[string]any // change it only through setEnv and unsetEnv
 	diags schema.Diagnostics
+
+	exprConf *conf.Config // expr's configuration for env, once built; see compile
 }
 
 func (c *compiler) errorf(step *schema.Step, pos schema.Pos, format string, args ...any) {
@@ -118,7 +125,7 @@ func (c *compiler) declareVars() {
 			continue // reported by schema.Validate
 		}
 		val := normalizeLiteral(v.Value)
-		c.env[v.Name] = val
+		c.setEnv(v.Name, val)
 		c.flow.vars[v.Name] = val
 	}
 	for _, list := range c.doc.Sections() {
@@ -133,7 +140,7 @@ func (c *compiler) declareVars() {
 				}
 				var zero any
 				if a.Expr != nil {
-					if p, err := expr.Compile(a.Expr.Src, c.exprOptions()...); err == nil {
+					if p, err := c.compile(a.Expr.Src, false); err == nil {
 						if t := p.Node().Type(); t != nil && t.Kind() != reflect.Interface {
 							zero = reflect.Zero(t).Interface()
 						}
@@ -141,7 +148,7 @@ func (c *compiler) declareVars() {
 				} else {
 					zero = zeroOf(normalizeLiteral(a.Literal))
 				}
-				c.env[a.Name] = zero
+				c.setEnv(a.Name, zero)
 				c.flow.vars[a.Name] = zero
 			}
 		}
@@ -154,7 +161,7 @@ func (c *compiler) declareVars() {
 func (c *compiler) declareInto(st *schema.Step) {
 	declare := func(name string, zero any) {
 		if _, known := c.env[name]; !known && name != "" {
-			c.env[name] = zero
+			c.setEnv(name, zero)
 			c.flow.vars[name] = zero
 		}
 	}
@@ -178,7 +185,7 @@ func (c *compiler) declareInto(st *schema.Step) {
 					continue
 				}
 				var zero any
-				if p, err := expr.Compile(in.Expr.Src, c.exprOptions()...); err == nil {
+				if p, err := c.compile(in.Expr.Src, false); err == nil {
 					if t := p.Node().Type(); t != nil && t.Kind() != reflect.Interface {
 						zero = reflect.Zero(t).Interface()
 					}
@@ -189,13 +196,84 @@ func (c *compiler) declareInto(st *schema.Step) {
 	}
 }
 
-func (c *compiler) exprOptions(extra ...expr.Option) []expr.Option {
-	return append([]expr.Option{expr.Env(c.env), expr.DisableBuiltin(envNow)}, extra...)
+// setEnv declares name, with a value of its type, to the expressions
+// compiled from now on. A configuration already built gets the name's type
+// added, as building it afresh would give it.
+func (c *compiler) setEnv(name string, v any) {
+	c.env[name] = v
+	if c.exprConf != nil {
+		c.exprConf.Env.Fields[name] = c.exprConf.NtCache.NatureOf(v)
+	}
+}
+
+// unsetEnv removes name from the expressions compiled from now on.
+func (c *compiler) unsetEnv(name string) {
+	delete(c.env, name)
+	if c.exprConf != nil {
+		delete(c.exprConf.Env.Fields, name)
+	}
+}
+
+// exprDefaults is expr's default configuration with the builtin now()
+// disabled (expressions call the call's now instead): what expr.Compile
+// builds afresh for every expression, a map of about 80 builtins included.
+// Compilers copy it; nothing writes to its maps, so the copies may be used
+// concurrently.
+var exprDefaults = sync.OnceValue(func() conf.Config {
+	cfg := conf.CreateNew()
+	expr.DisableBuiltin(envNow)(cfg)
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	return *cfg
+})
+
+// compile compiles and type-checks src against env, as
+// expr.Compile(src, expr.Env(env), expr.DisableBuiltin("now")) does (with
+// expr.AsBool() if wantBool), with the same errors. expr.Compile would build
+// its configuration for every expression: the builtins and the type of every
+// name in env, which cost more than compiling most expressions. Here it is
+// built once per flow, and setEnv and unsetEnv keep its types in step with
+// env.
+func (c *compiler) compile(src string, wantBool bool) (*vm.Program, error) {
+	if c.exprConf == nil {
+		cfg := exprDefaults()
+		cfg.WithEnv(c.env)
+		c.exprConf = &cfg
+	}
+	cfg := c.exprConf
+	cfg.Expect, cfg.ExpectAny = reflect.Invalid, false
+	if wantBool {
+		cfg.Expect, cfg.ExpectAny = reflect.Bool, true // expr.AsBool()
+	}
+	tree, err := checker.ParseCheck(src, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Optimize {
+		if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
+			var fe *file.Error
+			if errors.As(err, &fe) {
+				return nil, fe.Bind(tree.Source)
+			}
+			return nil, err
+		}
+	}
+	return exprcompiler.Compile(tree, cfg)
 }
 
 // compileExpr compiles src and maps expr's position to the file.
-func (c *compiler) compileExpr(step *schema.Step, e schema.Expr, extra ...expr.Option) *vm.Program {
-	p, err := expr.Compile(e.Src, c.exprOptions(extra...)...)
+func (c *compiler) compileExpr(step *schema.Step, e schema.Expr) *vm.Program {
+	return c.compileChecked(step, e, false)
+}
+
+// compileCond compiles a condition: src must give a bool.
+func (c *compiler) compileCond(step *schema.Step, e schema.Expr) *vm.Program {
+	return c.compileChecked(step, e, true)
+}
+
+func (c *compiler) compileChecked(step *schema.Step, e schema.Expr, wantBool bool) *vm.Program {
+	p, err := c.compile(e.Src, wantBool)
 	if err != nil {
 		pos, msg := exprErrorPos(e.Pos, err)
 		c.errorf(step, pos, "expression %q: %s", e.Src, msg)
@@ -263,7 +341,7 @@ func (c *compiler) compileBranches(step *schema.Step, bs []schema.Branch) []bran
 	for _, b := range bs {
 		cb := branch{target: c.resolve(step, b.Goto, b.GotoPos)}
 		if b.When != nil {
-			cb.when = c.compileExpr(step, *b.When, expr.AsBool())
+			cb.when = c.compileCond(step, *b.When)
 		}
 		out = append(out, cb)
 	}

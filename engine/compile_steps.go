@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
 	"github.com/flowrunner/flowrunner/schema"
 )
 
@@ -140,7 +139,7 @@ func (c *compiler) compileGather(st *schema.Step) *gatherSpec {
 		spec.pattern = re
 	}
 	if g.Valid != nil {
-		spec.valid = c.compileExpr(st, *g.Valid, expr.AsBool())
+		spec.valid = c.compileCond(st, *g.Valid)
 	}
 	return spec
 }
@@ -269,11 +268,11 @@ func (c *compiler) compileBody(st *schema.Step, v any) any {
 // withEnv compiles with extra names visible, then removes them.
 func (c *compiler) withEnv(extra map[string]any, f func()) {
 	for k, v := range extra {
-		c.env[k] = v
+		c.setEnv(k, v)
 	}
 	defer func() {
 		for k := range extra {
-			delete(c.env, k)
+			c.unsetEnv(k)
 		}
 	}()
 	f()

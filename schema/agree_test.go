@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -66,27 +67,45 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 		}
 	}
 
-	// Actions: one oneOf entry, one if/then and one outcome set each.
+	// Actions: one anyOf entry (at least one action) and one dependentSchemas
+	// entry each, which sets the action's outcomes and rules out every other
+	// action (at most one).
 	step := def("step")
-	var oneOf []string
-	for _, alt := range step["oneOf"].([]any) {
-		oneOf = append(oneOf, strs(alt.(map[string]any)["required"])...)
+	var anyOf []string
+	for _, alt := range step["anyOf"].([]any) {
+		anyOf = append(anyOf, strs(alt.(map[string]any)["required"])...)
 	}
-	if !slices.Equal(oneOf, ActionNames()) {
-		t.Errorf("step oneOf requires %v, actions are %v", oneOf, ActionNames())
+	if !slices.Equal(anyOf, ActionNames()) {
+		t.Errorf("step anyOf requires %v, actions are %v", anyOf, ActionNames())
 	}
-	for _, entry := range step["allOf"].([]any) {
-		e := entry.(map[string]any)
-		name := strs(e["if"].(map[string]any)["required"])[0]
-		ref := e["then"].(map[string]any)["properties"].(map[string]any)["on"].(map[string]any)["$ref"].(string)
+	deps := step["dependentSchemas"].(map[string]any)
+	if got := slices.Sorted(maps.Keys(deps)); !slices.Equal(got, sortedCopy(ActionNames())) {
+		t.Errorf("step dependentSchemas has %v, actions are %v", got, ActionNames())
+	}
+	for name, d := range deps {
+		props := d.(map[string]any)["properties"].(map[string]any)
+		ref := props["on"].(map[string]any)["$ref"].(string)
 		outcomes := propertyNames(def(strings.TrimPrefix(ref, "#/$defs/")))
 		if want := sortedCopy(Outcomes(name)); !slices.Equal(outcomes, want) {
 			t.Errorf("%s: schema outcomes %v (%s), decoder %v", name, outcomes, ref, want)
 		}
-		oneOf = slices.DeleteFunc(oneOf, func(s string) bool { return s == name })
-	}
-	if len(oneOf) > 0 {
-		t.Errorf("actions without an if/then for their outcomes: %v", oneOf)
+		var others []string
+		for k, v := range props {
+			if k == "on" {
+				continue
+			}
+			if v != false {
+				t.Errorf("dependentSchemas/%s/properties/%s is %v, not false", name, k, v)
+			}
+			others = append(others, k)
+		}
+		want := slices.DeleteFunc(sortedCopy(ActionNames()), func(s string) bool { return s == name })
+		if slices.Sort(others); !slices.Equal(others, want) {
+			t.Errorf("dependentSchemas/%s rules out %v, not every other action %v", name, others, want)
+		}
+		if len(d.(map[string]any)) != 1 {
+			t.Errorf("dependentSchemas/%s has more than properties", name)
+		}
 	}
 	for _, a := range actions {
 		if _, ok := defs[a.name]; !ok {

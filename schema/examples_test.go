@@ -127,8 +127,9 @@ func TestSchemaIsValidJSON(t *testing.T) {
 	var walk func(path string, s map[string]any)
 	walk = func(path string, s map[string]any) {
 		if props, ok := s["properties"].(map[string]any); ok {
-			// The if/then fragments of a step only narrow `on`.
-			if s["additionalProperties"] == nil && !strings.Contains(path, "/then") {
+			// The dependentSchemas of a step only narrow `on` and rule out
+			// the other actions.
+			if s["additionalProperties"] == nil && !strings.Contains(path, "/dependentSchemas/") {
 				t.Errorf("%s has properties but no additionalProperties", path)
 			}
 			for name, p := range props {

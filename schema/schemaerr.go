@@ -34,8 +34,8 @@ func (v *validator) checkSchema() {
 // leaves flattens a schema error tree into the errors worth reporting. Of the
 // alternatives of an anyOf (play: a URI, a list or a mapping), only the one
 // matching the value's shape speaks; if none does, the anyOf itself is the
-// error ("play needs ..."). The step's oneOf (exactly one action) is reported
-// as a whole.
+// error ("play needs ..."). The step's anyOf (at least one action) is
+// reported as a whole.
 func leaves(e *jsonschema.ValidationError, out []*jsonschema.ValidationError) []*jsonschema.ValidationError {
 	switch e.ErrorKind.(type) {
 	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference:
@@ -123,16 +123,27 @@ func (v *validator) schemaLeaf(e *jsonschema.ValidationError) {
 			v.schemaError(st, at, missingMsg(def, name))
 		}
 	case *kind.OneOf:
-		if def != "step" {
-			if n.Kind == yaml.MappingNode { // otherwise the type error says it
-				at, msg := exactlyOneMsg(def, n, v.doc.dups)
-				v.schemaError(st, at, msg)
-			}
-		} else if at, msg, ok := actionCountMsg(n, v.doc.dups); ok {
+		if n.Kind == yaml.MappingNode { // otherwise the type error says it
+			at, msg := exactlyOneMsg(def, n, v.doc.dups)
 			v.schemaError(st, at, msg)
 		}
 	case *kind.AnyOf:
-		v.schemaError(st, at, shapeMsg(def, what, n))
+		if def != "step" {
+			v.schemaError(st, at, shapeMsg(def, what, n))
+		} else if at, msg, ok := actionCountMsg(n, v.doc.dups); ok {
+			v.schemaError(st, at, msg) // no action
+		}
+	case *kind.FalseSchema:
+		// The only false schemas are a step's other actions, under the
+		// dependentSchemas entry of the action it has: one error per pair,
+		// all with the same message.
+		if def == "step" && len(loc) > 0 {
+			if at, msg, ok := actionCountMsg(lookup(v.doc.root, loc[:len(loc)-1], v.doc.dups), v.doc.dups); ok {
+				v.schemaError(st, at, msg)
+				break
+			}
+		}
+		v.schemaError(st, at, what+": "+e.ErrorKind.LocalizedString(printer))
 	case *kind.Type:
 		v.schemaError(st, at, typeMsg(def, what, n, k.Want))
 	case *kind.Pattern:
