@@ -11,6 +11,12 @@
 //	GET  /flows      the flows serving, every file's state, the last reload error (FlowsHandler)
 //	GET  /metrics    Prometheus metrics, the reload metrics among them (MetricsHandler)
 //
+// With several Asterisk nodes (serve --config), /readyz has a check per node
+// ([Check].Node), GET /calls lists every node's calls with their node
+// ([NodesCallsHandler]) and POST /calls places a call on the node the body
+// names ([NodesOriginateHandler]); per-node metrics are the same collectors
+// registered through prometheus.WrapRegistererWith with a node label.
+//
 // A [Server] is a net/http server with a mux: each endpoint is one
 // [Server.Handle]. JSON answers are indented and use snake_case keys;
 // diagnostics carry the validate JSON fields plus their file:line:col text.

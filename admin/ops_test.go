@@ -54,8 +54,8 @@ func TestReadyz(t *testing.T) {
 	var ariErr, flowsErr error
 	set := func(a, f error) { mu.Lock(); ariErr, flowsErr = a, f; mu.Unlock() }
 	checks := []Check{
-		{"ari", func() error { mu.Lock(); defer mu.Unlock(); return ariErr }},
-		{"flows", func() error { mu.Lock(); defer mu.Unlock(); return flowsErr }},
+		{Name: "ari", Fn: func() error { mu.Lock(); defer mu.Unlock(); return ariErr }},
+		{Name: "flows", Fn: func() error { mu.Lock(); defer mu.Unlock(); return flowsErr }},
 	}
 	base := serveOpts(t, Options{Addr: "127.0.0.1:0"}, checks, noCalls)
 	get := func() (int, readyOut) {

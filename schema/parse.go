@@ -65,19 +65,22 @@ func ParseFile(path string) (*Document, Diagnostics) {
 
 // ReadFile reads a flow file, reading at most MaxFileSize+1 bytes so an
 // oversized file fails fast. A problem comes back as a diagnostic for path.
-func ReadFile(path string) ([]byte, *Diagnostic) {
+func ReadFile(path string) ([]byte, *Diagnostic) { return readFile(path, "flow file") }
+
+// readFile is ReadFile for a kind of file (noun: "flow file").
+func readFile(path, noun string) ([]byte, *Diagnostic) {
 	f, err := os.Open(path)
 	if err != nil {
-		d := ioDiag(path, err)
+		d := ioDiag(path, noun, err)
 		return nil, &d
 	}
 	defer f.Close()
 	tooBig := func(size string) *Diagnostic {
-		return &Diagnostic{File: path, Msg: fmt.Sprintf("file is %s; a flow file may be at most %s", size, formatSize(MaxFileSize))}
+		return &Diagnostic{File: path, Msg: fmt.Sprintf("file is %s; a %s may be at most %s", size, noun, formatSize(MaxFileSize))}
 	}
 	if fi, err := f.Stat(); err == nil {
 		if fi.IsDir() {
-			return nil, &Diagnostic{File: path, Msg: "is a directory, not a flow file"}
+			return nil, &Diagnostic{File: path, Msg: "is a directory, not a " + noun}
 		}
 		if fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
 			return nil, tooBig(formatSize(fi.Size()))
@@ -85,7 +88,7 @@ func ReadFile(path string) ([]byte, *Diagnostic) {
 	}
 	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		d := ioDiag(path, err)
+		d := ioDiag(path, noun, err)
 		return nil, &d
 	}
 	if len(src) > MaxFileSize {
@@ -94,12 +97,28 @@ func ReadFile(path string) ([]byte, *Diagnostic) {
 	return src, nil
 }
 
-func ioDiag(path string, err error) Diagnostic {
+func ioDiag(path, noun string, err error) Diagnostic {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return Diagnostic{File: path, Msg: "cannot read flow file: " + err.Error()}
+	return Diagnostic{File: path, Msg: "cannot read " + noun + ": " + err.Error()}
+}
+
+// fileKind words the messages about the file as YAML for the kind of file
+// read: flow files (the default) or node config files.
+type fileKind struct {
+	files string // the kind, plural: "flow files"
+	empty string // what an empty file lacks
+	one   string // what a file holds exactly one of
+	root  string // what the root must be
+}
+
+var flowFileKind = &fileKind{
+	files: "flow files",
+	empty: "a flow needs at least name: and steps:",
+	one:   "a flow file holds exactly one flow",
+	root:  "a flow file must be a mapping (name:, steps:, ...)",
 }
 
 // parser collects the diagnostics of Parse. Each diagnostic remembers the step
@@ -110,9 +129,18 @@ type parser struct {
 	diags    Diagnostics
 	in       []stepRef // parallel to diags
 	dups     map[*yaml.Node]bool
-	aliases  int   // anchors and aliases found
-	aliasPos Pos   // the first of them
-	starts   []int // where each line starts, once needed (see lineText)
+	aliases  int       // anchors and aliases found
+	aliasPos Pos       // the first of them
+	starts   []int     // where each line starts, once needed (see lineText)
+	kind     *fileKind // nil: flowFileKind
+}
+
+// fileKind returns the kind of file p reads.
+func (p *parser) fileKind() *fileKind {
+	if p.kind == nil {
+		return flowFileKind
+	}
+	return p.kind
 }
 
 type stepRef struct {
@@ -163,7 +191,7 @@ func (p *parser) decodeYAML() (root *yaml.Node) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			p.errorf(Pos{}, "the file is empty; a flow needs at least name: and steps:")
+			p.errorf(Pos{}, "the file is empty; %s", p.fileKind().empty)
 		} else {
 			p.yamlError(err)
 		}
@@ -176,10 +204,10 @@ func (p *parser) decodeYAML() (root *yaml.Node) {
 		p.yamlError(err)
 		return nil
 	default:
-		p.errorf(pos(&extra), "a second YAML document (after ---); a flow file holds exactly one flow")
+		p.errorf(pos(&extra), "a second YAML document (after ---); %s", p.fileKind().one)
 	}
 	if len(doc.Content) == 0 {
-		p.errorf(Pos{}, "the file is empty; a flow needs at least name: and steps:")
+		p.errorf(Pos{}, "the file is empty; %s", p.fileKind().empty)
 		return nil
 	}
 	root = doc.Content[0]
@@ -187,9 +215,9 @@ func (p *parser) decodeYAML() (root *yaml.Node) {
 	case root.Kind == yaml.MappingNode:
 		return root
 	case root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null":
-		p.errorf(pos(root), "the file is empty; a flow needs at least name: and steps:")
+		p.errorf(pos(root), "the file is empty; %s", p.fileKind().empty)
 	default:
-		p.errorf(pos(root), "a flow file must be a mapping (name:, steps:, ...), not %s", describe(root))
+		p.errorf(pos(root), "%s, not %s", p.fileKind().root, describe(root))
 	}
 	return nil
 }
@@ -216,7 +244,7 @@ func (p *parser) check(n *yaml.Node, ref stepRef) {
 		return
 	}
 	if n.Style&yaml.TaggedStyle != 0 && !standardTags[n.Tag] {
-		p.errorIn(ref, pos(n), "YAML tag %s is not supported in flow files", n.Tag)
+		p.errorIn(ref, pos(n), "YAML tag %s is not supported in %s", n.Tag, p.fileKind().files)
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -256,7 +284,7 @@ func (p *parser) checkMapping(n *yaml.Node, ref stepRef, fn func(k, v *yaml.Node
 		case k.Kind != yaml.ScalarNode:
 			p.errorIn(ref, pos(k), "a key must be a plain word, not %s", describe(k))
 		case k.ShortTag() == "!!merge":
-			p.errorIn(ref, pos(k), "merge keys (<<) are not supported in flow files; write the keys out")
+			p.errorIn(ref, pos(k), "merge keys (<<) are not supported in %s; write the keys out", p.fileKind().files)
 		default:
 			if first := findKey(n, i, k.Value, seen); first != nil {
 				p.dups[k] = true

@@ -37,7 +37,7 @@ func (p *parser) yamlError(err error) {
 		p.errorf(p.firstBadUTF8(), "the file is not valid UTF-8 text")
 		return
 	case strings.Contains(msg, "control characters"):
-		p.errorf(p.firstControl(), "the file holds a control character; flow files are plain text")
+		p.errorf(p.firstControl(), "the file holds a control character; %s are plain text", p.fileKind().files)
 		return
 	}
 	if col := p.indentTab(line); col > 0 {

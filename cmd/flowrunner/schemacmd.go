@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-const schemaUsage = `Usage: flowrunner schema [--format json|yaml]
+const schemaUsage = `Usage: flowrunner schema [--format json|yaml] [--config]
 
 Prints the JSON Schema (2020-12) of flow files: the schema validate checks
 files against. Editors use it for completion, hover and checks; with the
@@ -22,6 +22,9 @@ Flags:
   --format json|yaml
         json (the default) prints the schema as embedded; yaml prints the same
         schema as YAML.
+  --config
+        print the schema of node config files (serve --config) instead:
+        config.schema.json.
 
 Exit status:
   0  printed
@@ -33,6 +36,7 @@ func runSchema(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "json", "")
+	config := fs.Bool("config", false, "")
 	rest, err := parseInterleaved(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -44,10 +48,13 @@ func runSchema(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return schemaUsageError(stderr, fmt.Sprintf("unexpected argument %q", rest[0]))
 	}
 	out := schema.FlowSchemaJSON
+	if *config {
+		out = schema.ConfigSchemaJSON
+	}
 	switch *format {
 	case "json":
 	case "yaml":
-		if out, err = yaml.JSONToYAML(schema.FlowSchemaJSON); err != nil {
+		if out, err = yaml.JSONToYAML(out); err != nil {
 			fmt.Fprintf(stderr, "flowrunner schema: %v\n", err)
 			return exitUsage
 		}

@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"github.com/flowrunner/flowrunner/admin"
-	"github.com/flowrunner/flowrunner/ariclient"
-	"github.com/flowrunner/flowrunner/calltrace"
 	"github.com/flowrunner/flowrunner/engine"
 	"github.com/flowrunner/flowrunner/reload"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const serveSynopsis = `serve [flags]
@@ -31,11 +30,22 @@ Flows are reloaded without a restart when a file in --flows changes (unless
 --watch=false), on SIGHUP, and on POST /-/reload to the admin endpoint. A call
 keeps the flow version it started with; a file that fails to load is rejected
 with its errors logged, and its previous version keeps serving. serve starts
-as long as one flow loads.`
+as long as one flow loads.
+
+With --config FILE, serve connects to every Asterisk node the file lists
+(YAML: name, url, username, password_file or password_env, optional ca_file
+and apps; see docs/examples/nodes.yaml and 'flowrunner schema --config'),
+instead of the one --ari-url. Every node runs the same flows; a call is
+handled by the node it arrives on; a node that is down only makes its own
+connection retry. Metrics and log lines of a node carry node="NAME". --config
+replaces --ari-url, --ari-user, --ari-password, --ari-password-file,
+--ari-ca-file and --apps; check the file with
+'flowrunner validate --config FILE'.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
 	flowsDir := fs.String("flows", envDefault("FLOWRUNNER_FLOWS", "flows"), "directory of flow files [FLOWRUNNER_FLOWS]")
+	configFile := fs.String("config", envDefault("FLOWRUNNER_CONFIG", ""), "node config file: the Asterisk nodes to serve (replaces --ari-* and --apps) [FLOWRUNNER_CONFIG]")
 	ariURL := fs.String("ari-url", envDefault("FLOWRUNNER_ARI_URL", "http://127.0.0.1:8088/ari"), "ARI base URL, http(s)://host:port/ari [FLOWRUNNER_ARI_URL]")
 	user := fs.String("ari-user", envDefault("FLOWRUNNER_ARI_USER", ""), "ARI user from ari.conf [FLOWRUNNER_ARI_USER]")
 	password := fs.String("ari-password", envDefault("FLOWRUNNER_ARI_PASSWORD", ""), "ARI password [FLOWRUNNER_ARI_PASSWORD]; prefer --ari-password-file")
@@ -79,15 +89,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "serve:", err)
 		return exitUsage
 	}
-	pass, err := readPassword(*password, *passwordFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "serve:", err)
-		return exitUsage
-	}
-	tlsConfig, err := loadCAFile(*caFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "serve:", err)
-		return exitUsage
+	var specs []nodeSpec
+	if *configFile != "" {
+		if both := nodeFlagConflicts(fs); len(both) > 0 {
+			fmt.Fprintf(stderr, "serve: --config %s lists the Asterisk nodes with their urls, credentials and apps; remove %s\n",
+				*configFile, strings.Join(both, ", "))
+			return exitUsage
+		}
+		var warnings []string
+		specs, warnings, err = loadNodes(*configFile)
+		for _, w := range warnings {
+			log.Warn(w)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\nserve: --config %s: fix the errors above (flowrunner validate --config shows them too)\n", err, *configFile)
+			return exitUsage
+		}
+	} else {
+		pass, err := readPassword(*password, *passwordFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "serve:", err)
+			return exitUsage
+		}
+		tlsConfig, err := loadCAFile(*caFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "serve:", err)
+			return exitUsage
+		}
+		specs = []nodeSpec{{url: *ariURL, user: *user, password: pass, tls: tlsConfig, apps: splitList(*apps)}}
 	}
 	token, err := readAdminToken(*adminToken, *adminTokenFile)
 	if err != nil {
@@ -142,41 +171,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	reg := rl.initial()
-	appNames := splitList(*apps)
-	fixedApps := len(appNames) > 0
-	if !fixedApps {
-		appNames = reg.Names()
-	}
-
-	metrics := newServeMetrics()
-	client, err := ariclient.New(ariclient.Options{
-		URL: *ariURL, Username: *user, Password: pass, Apps: appNames, Logger: log,
-		OnRequest: metrics.ari.ObserveRequest, TLSConfig: tlsConfig,
-	})
-	if err != nil {
-		fmt.Fprintln(stderr, "serve:", err)
-		return exitUsage
-	}
-	defer client.Close()
-	engCfg := engine.Config{ARI: client, Logger: log, Unrouted: policy,
-		Secrets: secretsFromEnv(os.Environ()), Observer: metrics.calls}
-	if *traceDir != "" {
-		traces, err := calltrace.New(*traceDir, log)
+	metricsReg := prometheus.NewRegistry()
+	shared := nodeShared{log: log, reg: metricsReg, flows: reg.Names(), unrouted: policy,
+		secrets: secretsFromEnv(os.Environ()), traceDir: *traceDir}
+	var nodes []*serveNode
+	defer func() {
+		for _, n := range nodes {
+			n.close()
+		}
+	}()
+	for _, spec := range specs {
+		n, err := newServeNode(spec, shared)
 		if err != nil {
-			fmt.Fprintln(stderr, "serve: --trace-dir:", err)
+			if spec.name != "" {
+				err = fmt.Errorf("node %q: %w", spec.name, err)
+			}
+			fmt.Fprintln(stderr, "serve:", err)
 			return exitUsage
 		}
-		defer traces.Close() // after the engine's: the last calls' files are written
-		engCfg.Trace, engCfg.TraceARI, engCfg.OnCallEnd = traces.Trace, true, traces.End
+		nodes = append(nodes, n)
+		if n.appSync != nil {
+			go n.appSync.Run(bg, time.Second)
+		}
 	}
-	eng := engine.New(engCfg)
-	defer eng.Close()
-	var appSync *reload.AppSync
-	if !fixedApps {
-		appSync = reload.NewAppSync(client.SetApps, eng.CallsByApp, appNames, log)
-		go appSync.Run(bg, time.Second)
-	}
-	rl.start(eng, appSync)
+	rl.start(nodes)
 
 	if watcher != nil {
 		go watcher.Run(bg)
@@ -195,35 +213,41 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}()
 	if adminSrv != nil {
-		var originateApps []string
-		if fixedApps {
-			originateApps = appNames
-		}
-		serveAdmin(adminSrv, reloader, eng, client, originateApps, metrics.reg, log)
+		serveAdmin(adminSrv, reloader, nodes, metricsReg, log)
 		defer shutdownAdmin(adminSrv)
 	}
 
-	log.Info("serving", "flows", strings.Join(reg.Names(), ","), "apps", strings.Join(appNames, ","), "ari_url", *ariURL,
-		"watch", *watch, "admin", adminAddrString(adminSrv))
-	// The ARI connection outlives the signal: calls in progress need their
-	// events while the engine drains.
+	if len(nodes) == 1 && nodes[0].name == "" {
+		n := nodes[0]
+		log.Info("serving", "flows", strings.Join(reg.Names(), ","), "apps", strings.Join(n.client.Apps(), ","), "ari_url", n.url,
+			"watch", *watch, "admin", adminAddrString(adminSrv))
+	} else {
+		for _, n := range nodes {
+			n.log.Info("asterisk node", "apps", strings.Join(n.client.Apps(), ","), "ari_url", n.url)
+		}
+		log.Info("serving", "flows", strings.Join(reg.Names(), ","), "nodes", nodeNames(nodes),
+			"watch", *watch, "admin", adminAddrString(adminSrv))
+	}
+	// The ARI connections outlive the signal: calls in progress need their
+	// events while the engines drain.
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
-	runErr := make(chan error, 1)
-	go func() { runErr <- client.Run(runCtx, eng) }()
+	runDone := make(chan nodeRun, len(nodes))
+	runNodes(runCtx, nodes, runDone)
 	select {
-	case err := <-runErr:
-		log.Error("ari client stopped", "err", err)
+	case r := <-runDone:
+		r.node.log.Error("ari client stopped", "err", r.err)
 		return exitInvalid
 	case <-ctx.Done():
 	}
-	log.Info("draining: new calls go back to the dialplan", "active_calls", eng.ActiveCalls(), "drain_timeout", drainTimeout)
+	log.Info("draining: new calls go back to the dialplan", "active_calls", activeCalls(nodes), "drain_timeout", drainTimeout)
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-	remaining := eng.Drain(drainCtx)
+	remaining := drainNodes(drainCtx, nodes, policy)
 	cancel()
-	sweepApps(client, policy, log)
 	stopRun()
-	<-runErr
+	for range nodes {
+		<-runDone
+	}
 	log.Info("stopped", "calls_hung_up_at_drain_timeout", remaining)
 	return exitOK
 }
@@ -255,10 +279,9 @@ func readPassword(password, file string) (string, error) {
 	if password != "" {
 		return "", errors.New("set --ari-password or --ari-password-file, not both")
 	}
-	b, err := os.ReadFile(file)
+	line, err := readFirstLine(file)
 	if err != nil {
 		return "", fmt.Errorf("reading the ARI password: %w", err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimRight(line, "\r"), nil
+	return line, nil
 }

@@ -3,40 +3,40 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/flowrunner/flowrunner/admin"
-	"github.com/flowrunner/flowrunner/ariclient"
 	"github.com/flowrunner/flowrunner/engine"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// serveMetrics are the metrics fed by the engine and the ARI client; serveAdmin
-// registers the rest in reg.
-type serveMetrics struct {
-	reg   *prometheus.Registry
-	calls *admin.CallMetrics
-	ari   *admin.ARIMetrics
-}
-
-func newServeMetrics() serveMetrics {
-	reg := prometheus.NewRegistry()
-	return serveMetrics{reg: reg, calls: admin.NewCallMetrics(reg), ari: admin.NewARIMetrics(reg)}
-}
-
 // handleOps registers the operations endpoints: /healthz, /readyz, /calls
-// (GET and POST). Calls originated without an "app" go to the first of
-// fixedApps, if set, else to the application named after the flow.
-func handleOps(srv *admin.Server, eng *engine.Engine, client *ariclient.Client, fixedApps []string) {
-	srv.Handle("GET /healthz", admin.HealthzHandler())
-	srv.Handle("GET /readyz", admin.ReadyzHandler(
-		admin.Check{Name: "ari", Fn: client.Ready},
+// (GET and POST). /readyz checks every node's ARI connection; /calls lists
+// every node's calls; POST /calls places a call on the node it names (any
+// when there is one). Calls originated without an "app" go to the first of
+// the node's fixed applications, if it has some, else to the application
+// named after the flow.
+func handleOps(srv *admin.Server, nodes []*serveNode) {
+	eng := nodes[0].eng // every engine has the same flows, and all drain at once
+	var checks []admin.Check
+	var calls []admin.NodeCalls
+	var originators []admin.NodeOriginator
+	for _, n := range nodes {
+		checks = append(checks, admin.Check{Name: "ari", Node: n.name, Fn: n.client.Ready})
+		calls = append(calls, admin.NodeCalls{Node: n.name, Calls: n.eng.Calls})
+		originators = append(originators, admin.NodeOriginator{Node: n.name, Originate: func(ctx context.Context, spec engine.OriginateSpec) (string, error) {
+			if spec.App == "" && len(n.fixedApps) > 0 {
+				spec.App = n.fixedApps[0]
+			}
+			return n.eng.Originate(ctx, spec)
+		}})
+	}
+	checks = append(checks,
 		admin.Check{Name: "flows", Fn: func() error {
 			if eng.Flows().Len() == 0 {
 				return errors.New("no flow loaded")
@@ -49,14 +49,11 @@ func handleOps(srv *admin.Server, eng *engine.Engine, client *ariclient.Client, 
 			}
 			return nil
 		}},
-	))
-	srv.Handle("GET /calls", admin.CallsHandler(eng.Calls, time.Now))
-	srv.Handle("POST /calls", admin.OriginateHandler(func(ctx context.Context, spec engine.OriginateSpec) (string, error) {
-		if spec.App == "" && len(fixedApps) > 0 {
-			spec.App = fixedApps[0]
-		}
-		return eng.Originate(ctx, spec)
-	}))
+	)
+	srv.Handle("GET /healthz", admin.HealthzHandler())
+	srv.Handle("GET /readyz", admin.ReadyzHandler(checks...))
+	srv.Handle("GET /calls", admin.NodesCallsHandler(time.Now, calls...))
+	srv.Handle("POST /calls", admin.NodesOriginateHandler(originators...))
 }
 
 // readAdminToken returns the admin token from the flag or, if set, the file
@@ -92,13 +89,12 @@ func loadCAFile(file string) (*tls.Config, error) {
 	if file == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(file)
-	if err != nil {
+	tc, err := caConfig(file)
+	if _, ok := errors.AsType[*fs.PathError](err); ok {
 		return nil, fmt.Errorf("--ari-ca-file: %w", err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ari-ca-file %s: no PEM certificate in it", file)
+	if err != nil {
+		return nil, fmt.Errorf("--ari-ca-file %w", err)
 	}
-	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+	return tc, nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/flowrunner/flowrunner/schema"
 )
 
-const validateUsage = `Usage: flowrunner validate [--format text|json|github] [--strict] PATH...
+const validateUsage = `Usage: flowrunner validate [--format text|json|github] [--strict] [--config FILE] PATH...
 
 Checks flow files exactly as serve loads them: YAML, the flow schema, the
 flow rules (ids, jumps, durations, media, reachability, loops) and every
@@ -36,6 +36,9 @@ Flags:
         that annotate a pull request.
   --strict
         treat warnings (unreachable steps, loops that never wait) as errors.
+  --config FILE
+        also check a node config file (serve --config): its schema, unique
+        names, url+app pairs; PATHs may then be left out. Secrets are not read.
 
 Exit status:
   0  every file is valid (warnings allowed without --strict)
@@ -49,6 +52,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "text", "")
 	strict := fs.Bool("strict", false, "")
+	configFile := fs.String("config", "", "")
 	paths, err := parseInterleaved(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -56,12 +60,15 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitOK
 	case err != nil:
 		return validateUsageError(stderr, err.Error())
-	case len(paths) == 0:
+	case len(paths) == 0 && *configFile == "":
 		return validateUsageError(stderr, "no PATH given")
 	}
 	write, ok := validateFormats[*format]
 	if !ok {
 		return validateUsageError(stderr, fmt.Sprintf("unknown format %q: use text, json or github", *format))
+	}
+	if *configFile != "" {
+		return validateConfig(ctx, *configFile, paths, write, *strict, stdout, stderr) // validate_config.go
 	}
 	files, err := engine.FlowFiles(paths...)
 	if err != nil {
