@@ -131,19 +131,3 @@ func (t *target) simCall(ctx context.Context, method, path string, out any) erro
 	}
 	return json.Unmarshal(body, out)
 }
-
-// appRegistered reports whether the ARI application app has an event
-// connection on the target (GET /applications/{app} answers 200).
-func (t *target) appRegistered(ctx context.Context, app string) bool {
-	req, err := http.NewRequestWithContext(ctx, "GET", t.URL+"/applications/"+app, nil)
-	if err != nil {
-		return false
-	}
-	req.SetBasicAuth(t.Username, t.Password)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
