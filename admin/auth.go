@@ -14,8 +14,9 @@ import (
 // Options configure Open.
 type Options struct {
 	Addr string // host:port; port 0 picks a free one
-	// Token, if set, is required on every route as "Authorization: Bearer
-	// <token>"; requests without it get 401.
+	// Token, if set, is required as "Authorization: Bearer <token>" on
+	// every route but the health checks (GET /healthz and /readyz, which
+	// orchestrators probe without credentials); requests without it get 401.
 	Token string
 	// AllowInsecure lets the server listen on a non-loopback address without
 	// a Token. Without it Open refuses to.
@@ -27,7 +28,7 @@ type Options struct {
 var ErrExposed = errors.New("refusing to serve the admin endpoint on a non-loopback address without a token (set a token, or allow it explicitly)")
 
 // Open binds o.Addr and returns a Server that requires o.Token, if set, on
-// every route. The check is made on the address actually bound, so ":9090"
+// every route but the health checks. The check is made on the address actually bound, so ":9090"
 // and "0.0.0.0:9090" count as exposed and "localhost:9090" does not.
 func Open(o Options) (*Server, error) {
 	s, err := Listen(o.Addr, o.Logger)
@@ -50,11 +51,16 @@ func (s *Server) Loopback() bool {
 	return ok && a.IP.IsLoopback()
 }
 
-// requireToken passes on requests that carry the bearer token and answers
-// 401 to the others. Tokens are compared as hashes in constant time.
+// requireToken passes on requests that carry the bearer token, and health
+// checks, and answers 401 to the others. Tokens are compared as hashes in
+// constant time.
 func requireToken(token string, next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isHealthCheck(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		const scheme = "Bearer " // case-insensitive, as RFC 9110 has it
 		h := r.Header.Get("Authorization")
 		ok := len(h) > len(scheme) && strings.EqualFold(h[:len(scheme)], scheme)
@@ -66,4 +72,13 @@ func requireToken(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isHealthCheck reports whether r is a liveness or readiness probe. They are
+// open because a kubelet cannot take a probe's header from a Secret; they
+// tell whether the process serves and why it is not ready, and nothing
+// about calls or credentials.
+func isHealthCheck(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(r.URL.Path == "/healthz" || r.URL.Path == "/readyz")
 }

@@ -24,8 +24,9 @@
 // # Access
 //
 // [Open] binds the address and, given a token, requires "Authorization:
-// Bearer <token>" on every route (401 otherwise; tokens are compared in
-// constant time). It refuses a non-loopback address without a token unless
+// Bearer <token>" on every route but the health checks, GET /healthz and
+// /readyz, which orchestrators probe without credentials (401 otherwise;
+// tokens are compared in constant time). It refuses a non-loopback address without a token unless
 // told to allow it ([ErrExposed]), judging by the address actually bound.
 //
 // # Concurrency

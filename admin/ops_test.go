@@ -107,10 +107,16 @@ func TestCallsEndpoint(t *testing.T) {
 	}
 }
 
-func TestTokenRequiredOnEveryRoute(t *testing.T) {
+func TestTokenRequiredOnEveryRouteButHealthChecks(t *testing.T) {
 	const token = "s3cret-token"
 	base := serveOpts(t, Options{Addr: "127.0.0.1:0", Token: token}, nil, noCalls)
-	for _, path := range []string{"/healthz", "/readyz", "/calls", "/nowhere"} {
+	// Probes carry no credentials: the health checks answer without them.
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if st, body := do(t, "GET", base+path); st != 200 {
+			t.Errorf("GET %s without the token: %d %s, want 200", path, st, body)
+		}
+	}
+	for _, path := range []string{"/healthz/x", "/calls", "/nowhere"} {
 		for _, auth := range []string{"", "Bearer wrong", "Basic " + token, "Bearer " + token + "x", "Bearer"} {
 			req, _ := http.NewRequest("GET", base+path, nil)
 			if auth != "" {
@@ -134,7 +140,7 @@ func TestTokenRequiredOnEveryRoute(t *testing.T) {
 			}
 			resp.Body.Close()
 			want := 200
-			if path == "/nowhere" {
+			if path != "/calls" {
 				want = 404
 			}
 			if resp.StatusCode != want {
