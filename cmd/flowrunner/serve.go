@@ -62,7 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	watch := fs.Bool("watch", watchDefault, "reload flows when files in --flows change (SIGHUP and POST /-/reload reload in any case) [FLOWRUNNER_WATCH]")
 	adminAddr := fs.String("admin-listen", envDefault("FLOWRUNNER_ADMIN_LISTEN", admin.DefaultAddr), "admin HTTP endpoint (GET /healthz, /readyz, /calls, /flows, /metrics; POST /calls, /-/reload), host:port; empty disables it [FLOWRUNNER_ADMIN_LISTEN]")
-	adminToken := fs.String("admin-token", envDefault("FLOWRUNNER_ADMIN_TOKEN", ""), "bearer token every admin request must carry [FLOWRUNNER_ADMIN_TOKEN]; prefer --admin-token-file")
+	adminToken := fs.String("admin-token", envDefault("FLOWRUNNER_ADMIN_TOKEN", ""), "bearer token every admin request but GET /healthz and /readyz must carry [FLOWRUNNER_ADMIN_TOKEN]; prefer --admin-token-file")
 	adminTokenFile := fs.String("admin-token-file", envDefault("FLOWRUNNER_ADMIN_TOKEN_FILE", ""), "file holding the admin bearer token [FLOWRUNNER_ADMIN_TOKEN_FILE]")
 	adminInsecure := fs.Bool("admin-allow-insecure", envBool("FLOWRUNNER_ADMIN_ALLOW_INSECURE"), "allow a non-loopback --admin-listen without a token [FLOWRUNNER_ADMIN_ALLOW_INSECURE]")
 	traceDir := fs.String("trace-dir", envDefault("FLOWRUNNER_TRACE_DIR", ""), "write one JSON trace file per finished call (steps, outcomes, ARI events, actions with timings) into this directory [FLOWRUNNER_TRACE_DIR]")
