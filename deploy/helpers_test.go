@@ -9,6 +9,7 @@ import (
 	"testing"
 )
 
+// get walks nested YAML maps along path; nil when a step is missing.
 func get(v any, path ...string) any {
 	for _, p := range path {
 		m, ok := v.(map[string]any)

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// object is one Kubernetes object of a manifest file.
 type object struct {
 	file string
 	m    map[string]any
