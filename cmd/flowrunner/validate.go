@@ -67,20 +67,26 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if !ok {
 		return validateUsageError(stderr, fmt.Sprintf("unknown format %q: use text, json or github", *format))
 	}
+	var results []schema.Diagnostics
 	if *configFile != "" {
-		return validateConfig(ctx, *configFile, paths, write, *strict, stdout, stderr) // validate_config.go
+		diags, ok := validateConfigFile(*configFile, stderr) // validate_config.go
+		if !ok {
+			return exitUsage
+		}
+		results = append(results, diags)
 	}
-	files, err := engine.FlowFiles(paths...)
-	if err != nil {
-		fmt.Fprintf(stderr, "flowrunner validate: %v\n", err)
-		return exitUsage
+	var files []string
+	if len(paths) > 0 {
+		if files, err = engine.FlowFiles(paths...); err != nil {
+			fmt.Fprintf(stderr, "flowrunner validate: %v\n", err)
+			return exitUsage
+		}
+		if len(files) == 0 {
+			fmt.Fprintf(stderr, "flowrunner validate: no flow files (*.yaml, *.yml) in %s\n", strings.Join(paths, ", "))
+			return exitUsage
+		}
 	}
-	if len(files) == 0 {
-		fmt.Fprintf(stderr, "flowrunner validate: no flow files (*.yaml, *.yml) in %s\n", strings.Join(paths, ", "))
-		return exitUsage
-	}
-
-	results := validateFiles(ctx, files)
+	results = append(results, validateFiles(ctx, files)...)
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "flowrunner validate: interrupted")
 		return exitUsage

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,63 +20,7 @@ func TestValidateConfigCorpus(t *testing.T) {
 	if len(good) == 0 || len(bad) == 0 {
 		t.Fatal("no corpus in schema/testdata/config")
 	}
-	for _, path := range append(good, "../../docs/examples/nodes.yaml") {
-		t.Run("good/"+filepath.Base(path), func(t *testing.T) {
-			code, stdout, stderr := runCmd(t, runValidate, "--config", path)
-			if code != exitOK || stdout != "" || stderr != "1 file: 1 valid, 0 invalid\n" {
-				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-			}
-		})
-	}
-	for _, path := range bad {
-		t.Run("bad/"+filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wants := wantRE.FindAllStringSubmatch(string(src), -1)
-			if len(wants) == 0 {
-				t.Fatal("no `# want: line:col: text` line")
-			}
-			code, stdout, stderr := runCmd(t, runValidate, "--config", path)
-			lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
-			used := make([]bool, len(lines))
-			onlyWarnings := true
-			for _, w := range wants {
-				prefix := path + ":" + w[1] + ":" + w[2] + ": "
-				if w[1] == "0" {
-					prefix = path + ": "
-				}
-				if !strings.HasPrefix(w[3], "warning: ") {
-					onlyWarnings = false
-				}
-				found := false
-				for i, l := range lines {
-					if strings.HasPrefix(l, prefix) && strings.Contains(l, w[3]) {
-						used[i], found = true, true
-					}
-				}
-				if !found {
-					t.Errorf("missing %s%s", prefix, w[3])
-				}
-			}
-			for i, l := range lines {
-				if !used[i] {
-					t.Errorf("unexpected: %s", l)
-				}
-			}
-			want := exitInvalid
-			if onlyWarnings {
-				want = exitOK
-				if code, _, _ := runCmd(t, runValidate, "--strict", "--config", path); code != exitInvalid {
-					t.Errorf("--strict: exit %d, want %d", code, exitInvalid)
-				}
-			}
-			if code != want {
-				t.Errorf("exit %d, want %d; stderr: %s", code, want, stderr)
-			}
-		})
-	}
+	validateCorpus(t, append(good, "../../docs/examples/nodes.yaml"), bad, "--config")
 }
 
 // TestValidateConfigWithFlows: a config and flows together, in every

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,9 +37,17 @@ func TestValidateCorpus(t *testing.T) {
 	if len(good) == 0 || len(bad) == 0 {
 		t.Fatal("no corpus in testdata/good and testdata/bad")
 	}
+	validateCorpus(t, good, bad)
+}
+
+// validateCorpus runs good and bad files through validate, each file after
+// flags (e.g. "--config"), and checks output and exit code as
+// TestValidateCorpus says.
+func validateCorpus(t *testing.T, good, bad []string, flags ...string) {
+	t.Helper()
 	for _, path := range good {
 		t.Run("good/"+filepath.Base(path), func(t *testing.T) {
-			code, stdout, stderr := runCmd(t, runValidate, path)
+			code, stdout, stderr := runCmd(t, runValidate, append(slices.Clone(flags), path)...)
 			if code != exitOK || stdout != "" || stderr != "1 file: 1 valid, 0 invalid\n" {
 				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
@@ -54,7 +63,7 @@ func TestValidateCorpus(t *testing.T) {
 			if len(wants) == 0 {
 				t.Fatal("no `# want: line:col: text` line")
 			}
-			code, stdout, stderr := runCmd(t, runValidate, path)
+			code, stdout, stderr := runCmd(t, runValidate, append(slices.Clone(flags), path)...)
 			lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 			used := make([]bool, len(lines))
 			onlyWarnings := true
@@ -84,7 +93,7 @@ func TestValidateCorpus(t *testing.T) {
 			want := exitInvalid
 			if onlyWarnings {
 				want = exitOK
-				if code, _, _ := runCmd(t, runValidate, "--strict", path); code != exitInvalid {
+				if code, _, _ := runCmd(t, runValidate, append(append([]string{"--strict"}, flags...), path)...); code != exitInvalid {
 					t.Errorf("--strict: exit %d, want %d", code, exitInvalid)
 				}
 			}
