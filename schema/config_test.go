@@ -18,11 +18,7 @@ import (
 
 func configCorpus(t testing.TB, dir string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "config", dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no files in testdata/config/%s: %v", dir, err)
-	}
-	return files
+	return yamlFiles(t, filepath.Join("testdata", "config", dir))
 }
 
 func TestConfigGood(t *testing.T) {

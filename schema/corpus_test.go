@@ -53,9 +53,16 @@ func check(path string) Diagnostics {
 
 func corpus(t *testing.T, dir string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "testdata", dir, "*.yaml"))
+	return yamlFiles(t, filepath.Join("..", "testdata", dir))
+}
+
+// yamlFiles lists the *.yaml files of a corpus directory, failing the test
+// when there are none.
+func yamlFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no files in testdata/%s: %v", dir, err)
+		t.Fatalf("no files in %s: %v", dir, err)
 	}
 	return files
 }
