@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"sync"
 	"testing"
 
 	"github.com/expr-lang/expr"
@@ -69,4 +70,21 @@ func TestCompileMatchesExprCompile(t *testing.T) {
 	}
 	c.unsetEnv("lang")
 	check("names removed")
+}
+
+// TestCompileConcurrently compiles flows on several goroutines at once, as
+// validate and reload do: the shared expr defaults must never be written
+// (run with -race).
+func TestCompileConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, path := range []string{"../examples/account-lookup.yaml", "../examples/ivr-menu.yaml", "../examples/retry-loop.yaml"} {
+				if f, diags := LoadFile(path); f == nil {
+					t.Errorf("%s: %v", path, diags)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
