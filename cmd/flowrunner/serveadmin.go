@@ -65,11 +65,10 @@ func readAdminToken(token, file string) (string, error) {
 	if token != "" {
 		return "", errors.New("set --admin-token or --admin-token-file, not both")
 	}
-	b, err := os.ReadFile(file)
+	line, err := readFirstLine(file)
 	if err != nil {
 		return "", fmt.Errorf("reading the admin token: %w", err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
 	if line = strings.TrimSpace(line); line == "" {
 		return "", fmt.Errorf("--admin-token-file %s: the first line is empty", file)
 	}
