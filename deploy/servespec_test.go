@@ -8,16 +8,19 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowrunner/flowrunner/engine"
 	"time"
 )
 
 const (
 	repoRoot     = ".."
 	manifestsDir = "kubernetes"
-	// sweepBound is how long serve may still run after --drain-timeout: the
-	// sweep of its applications is bounded at 10 s (sweepApps,
-	// cmd/flowrunner/sweep.go). The grace period must cover both.
-	sweepBound = 10 * time.Second
+	// sweepBound is how long serve may still run after --drain-timeout: up
+	// to engine.DefaultHandBackGrace (5 s) for the calls handed back to leave, then
+	// the sweep of its applications, bounded at 10 s (sweepApps,
+	// cmd/flowrunner/sweep.go). The grace period must cover all of it.
+	sweepBound = engine.DefaultHandBackGrace + 10*time.Second
 )
 
 // serveSpec is what the serve command accepts, read from its source text.

@@ -2,14 +2,18 @@ package engine
 
 import (
 	"context"
+	"time"
 )
+
+// DefaultHandBackGrace is the default of Config.HandBackGrace.
+const DefaultHandBackGrace = 5 * time.Second
 
 // Drain prepares the engine to stop without stranding callers. From the moment
 // it is called, new calls are handled as unrouted (sent back to the dialplan or
 // hung up, per Config.Unrouted). It waits until the calls in progress have
 // ended or ctx is done; the calls still running then are handed back the same
 // way (their on_hangup runs when they leave Stasis), and Drain waits for that
-// to take effect until Config.EndGrace passes. It
+// to take effect for up to Config.HandBackGrace (Config.EndGrace if shorter). It
 // returns the number of calls that were still running when ctx ended. The ARI
 // connection must stay up while Drain runs.
 func (e *Engine) Drain(ctx context.Context) int {
@@ -44,7 +48,7 @@ func (e *Engine) Drain(ctx context.Context) int {
 	for _, id := range remaining {
 		e.handBack(id)
 	}
-	wait, cancel := context.WithTimeout(context.Background(), e.cfg.EndGrace)
+	wait, cancel := context.WithTimeout(context.Background(), min(e.cfg.EndGrace, e.cfg.HandBackGrace))
 	defer cancel()
 	select {
 	case <-drained:

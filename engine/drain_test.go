@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/flowrunner/flowrunner/engine"
 )
@@ -56,4 +57,28 @@ func TestDrainTimeoutHandsBackRemainingCalls(t *testing.T) {
 			t.Fatalf("on_hangup logs = %v", got)
 		}
 	}
+}
+
+// TestDrainDoesNotWaitLongForHandedBackCalls: when the calls handed back at
+// the drain timeout never leave Stasis (Asterisk does not answer), Drain
+// gives up after HandBackGrace, not the call's much longer EndGrace.
+func TestDrainDoesNotWaitLongForHandedBackCalls(t *testing.T) {
+	h := newHarness(t, "name: hold\nsteps:\n  - wait: 1h\n", engine.Config{EndGrace: time.Hour, HandBackGrace: 20 * time.Millisecond})
+	h.start("1.1", "hold")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan int, 1)
+	h.clk.Hold()
+	go func() { done <- h.eng.Drain(ctx) }()
+	h.ari.Expect("continue 1.1")
+	h.clk.Release()
+	select {
+	case remaining := <-done:
+		if remaining != 1 {
+			t.Fatalf("Drain reported %d calls left, want 1", remaining)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Drain still waiting for a call that never leaves Stasis")
+	}
+	h.stasisEnd("1.1")
 }

@@ -38,7 +38,12 @@ type Config struct {
 	// EndGrace bounds the wait for StasisEnd once a call has nothing left to
 	// do, in case Asterisk never sends it; default 30s.
 	EndGrace time.Duration
-	Shards   int // default 4×GOMAXPROCS
+	// HandBackGrace bounds how long Drain waits, after handing back the
+	// calls still running at its deadline, for them to leave Stasis; default
+	// DefaultHandBackGrace (5s). On a live Asterisk that takes milliseconds;
+	// when Asterisk does not answer, waiting longer only delays the stop.
+	HandBackGrace time.Duration
+	Shards        int // default 4×GOMAXPROCS
 	// QueueLimit bounds each shard's queue of ARI events; default 65536.
 	QueueLimit int
 
@@ -120,6 +125,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.EndGrace <= 0 {
 		cfg.EndGrace = 30 * time.Second
+	}
+	if cfg.HandBackGrace <= 0 {
+		cfg.HandBackGrace = DefaultHandBackGrace
 	}
 	if cfg.Shards <= 0 {
 		cfg.Shards = 4 * runtime.GOMAXPROCS(0)
