@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +50,11 @@ Exit status:
 
 // runValidate is `flowrunner validate`.
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if os.Getenv("GOGC") == "" {
+		// A batch that allocates much and keeps little: collecting less
+		// often makes it about a quarter faster for a few tens of MiB.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "text", "")
