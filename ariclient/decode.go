@@ -1,7 +1,6 @@
 package ariclient
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -19,8 +18,8 @@ var errUnknownType = errors.New("event type not used by the engine")
 // WebSocket (ApplicationReplaced).
 var errReplaced = errors.New("application replaced by another WebSocket connection")
 
-// wireEvent holds the fields of an ARI event that engine.Event needs; one
-// json.Unmarshal fills it and skips everything else.
+// wireEvent holds the fields of an ARI event that engine.Event needs;
+// decodeWire fills it and skips everything else, as json.Unmarshal would.
 type wireEvent struct {
 	Type        string       `json:"type"`
 	Timestamp   string       `json:"timestamp"`
@@ -65,7 +64,7 @@ type wirePlayback struct {
 // does not consume, and another error for malformed frames.
 func decodeEvent(data []byte) (ev *engine.Event, typ string, err error) {
 	var w wireEvent
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := decodeWire(data, &w); err != nil {
 		return nil, "", err
 	}
 	if w.Type == "" {
