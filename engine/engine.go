@@ -88,6 +88,7 @@ type Engine struct {
 
 	seed   maphash.Seed
 	shards []*shard
+	runner *runner // runs REST actions
 	stop   chan struct{}
 	wg     sync.WaitGroup
 
@@ -153,6 +154,7 @@ func New(cfg Config) *Engine {
 		seed:       maphash.MakeSeed(),
 		stop:       make(chan struct{}),
 	}
+	e.runner = newRunner(e.stop)
 	e.flows.Store(&Registry{byName: map[string]*Flow{}})
 	for range cfg.Shards {
 		s := newShard(e, cfg.QueueLimit)

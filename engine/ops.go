@@ -62,7 +62,7 @@ func (c *Call) startOp() {
 	e := c.e
 	e.clock.Hold()
 	observed := c.live.observed
-	go func() {
+	e.runner.run(func() {
 		if observed {
 			e.cfg.Observer.ActionIssued(o.name, o.cause, e.now().Sub(o.causeAt))
 		}
@@ -71,14 +71,14 @@ func (c *Call) startOp() {
 		cancel()
 		e.post(item{call: c, kind: itemResult, result: &opResult{op: o, value: v, err: err}, at: e.now()}, false)
 		e.clock.Release()
-	}()
+	})
 }
 
 // detached runs an action that belongs to no live call (an unrouted channel, an
 // abandoned call, a drain).
 func (e *Engine) detached(o *op) {
 	e.clock.Hold()
-	go func() {
+	e.runner.run(func() {
 		defer e.clock.Release()
 		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ActionTimeout)
 		defer cancel()
@@ -86,5 +86,5 @@ func (e *Engine) detached(o *op) {
 			e.stats.ActionErrors.Add(1)
 			e.log.Error("action failed", "op", o.name, "channel_id", o.channel, "err", err)
 		}
-	}()
+	})
 }
