@@ -159,3 +159,15 @@ func TestRunWithBaseline(t *testing.T) {
 		t.Errorf("ratio %v, want %v", rep.CPURatio, want)
 	}
 }
+
+func TestRunForADuration(t *testing.T) {
+	rep, err := Run(context.Background(), Options{Sim: SimInProcess, Duration: 300 * time.Millisecond, Rate: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Runs[0]
+	// 100 calls/s for 300 ms: the first at once, then one every 10 ms.
+	if r.Placed < 20 || r.Placed > 60 || r.Completed != r.Placed || r.Errors != 0 || r.PlacingSeconds < 0.29 {
+		t.Errorf("want about 30 calls placed over 300ms, all completed: %+v", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -39,7 +40,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlagSet("bench", benchSynopsis, stderr)
 	flowFile := fs.String("flow", "", "flow file the calls run (default: the built-in hello-world)")
 	calls := fs.Int("calls", 10000, "calls to place (0: until --duration)")
-	rate := fs.Float64("rate", 1000, "new calls per second (0: as fast as --concurrency allows)")
+	rate := rateFlag(1000)
+	fs.Var(&rate, "rate", "new calls per second: `R` or R/s, e.g. 1000/s (0: as fast as --concurrency allows)")
 	concurrency := fs.Int("concurrency", 0, "most calls live at once (0: no cap)")
 	duration := fs.Duration("duration", 0, "stop placing calls after this long (0: no limit)")
 	hold := fs.Duration("hold", 0, "callers hang up this long after their call starts (for flows that wait; simulator only)")
@@ -59,7 +61,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "bench: unexpected arguments %q\n", fs.Args())
 		return exitUsage
 	}
-	opts := bench.Options{Calls: *calls, Rate: *rate, Concurrency: *concurrency, Duration: *duration,
+	opts := bench.Options{Calls: *calls, Rate: float64(rate), Concurrency: *concurrency, Duration: *duration,
 		Hold: *hold, Baseline: *baseline, ARIURL: *ariURL, ARIUser: *ariUser, ARIPassword: *ariPassword,
 		OriginateEndpoint: *endpoint}
 	switch *sim {
@@ -189,4 +191,18 @@ func startCPUProfile(file string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// rateFlag is a --rate value: calls per second, written 1000 or 1000/s.
+type rateFlag float64
+
+func (r *rateFlag) String() string { return strconv.FormatFloat(float64(*r), 'f', -1, 64) }
+
+func (r *rateFlag) Set(s string) error {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "/s"), 64)
+	if err != nil {
+		return fmt.Errorf("want calls per second, e.g. 1000 or 1000/s")
+	}
+	*r = rateFlag(v)
+	return nil
 }

@@ -33,7 +33,7 @@ func TestBenchWithChildSimulator(t *testing.T) {
 }
 
 func TestBenchTextReport(t *testing.T) {
-	code, stdout, stderr := runCmd(t, runBench, "--sim", "inprocess", "--calls", "12", "--concurrency", "4")
+	code, stdout, stderr := runCmd(t, runBench, "--sim", "inprocess", "--calls", "12", "--rate", "1000/s", "--concurrency", "4")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -58,6 +58,7 @@ func TestBenchBadInput(t *testing.T) {
 		{[]string{"--sim", "nowhere"}, exitUsage, `bad --sim "nowhere"`},
 		{[]string{"--calls", "0"}, exitUsage, "set the number of calls or a duration"},
 		{[]string{"--rate", "-5", "--sim", "inprocess"}, exitUsage, "must not be negative"},
+		{[]string{"--rate", "fast"}, exitUsage, "want calls per second"},
 		{[]string{"extra"}, exitUsage, "unexpected arguments"},
 		{[]string{"--flow", "../../testdata/bad/unknown-key.yaml"}, exitInvalid, "unknown-key.yaml:"},
 		{[]string{"--flow", "../../examples/ivr-menu.yaml", "--baseline", "--sim", "inprocess"}, exitUsage, "cannot be compared"},
