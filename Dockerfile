@@ -8,8 +8,8 @@
 #
 # Running it on Kubernetes (one instance per Asterisk node, flows from a
 # ConfigMap, secrets from a Secret, probes, drain): docs/kubernetes.md and
-# deploy/kubernetes/. deploy/deploy_test.go checks this file against go.mod and
-# the serve command.
+# deploy/kubernetes/. deploy/dockerfile_test.go checks this file against go.mod
+# and the serve command.
 
 # Build stage. The minor version is go.mod's `go` line (1.26.x); the golang
 # image sets GOTOOLCHAIN=local, so it must be at least that patch release,
@@ -47,5 +47,8 @@ COPY flows/ /flows/
 #
 # EXPOSE documents the port that configuration serves on.
 EXPOSE 9090
+# Docker's own health check: no shell or curl here, so flowrunner asks itself
+# (GET /readyz on the admin endpoint, wherever FLOWRUNNER_ADMIN_LISTEN puts it).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s CMD ["/flowrunner", "healthcheck"]
 ENTRYPOINT ["/flowrunner"]
 CMD ["serve", "--flows", "/flows"]

@@ -163,6 +163,16 @@ func checkDockerfile(t *testing.T, spec serveSpec, errorf func(string, ...any)) 
 			}
 		case "EXPOSE":
 			img.expose = append(img.expose, fields(in.args)...)
+		case "HEALTHCHECK":
+			// HEALTHCHECK [--option=value ...] CMD ["/flowrunner", "healthcheck", ...]
+			_, cmd, _ := strings.Cut(in.args, "CMD ")
+			var hc []string
+			if err := json.Unmarshal([]byte(cmd), &hc); err != nil || len(hc) < 2 || hc[0] != binary || hc[1] != "healthcheck" {
+				errorf("Dockerfile:%d: HEALTHCHECK %s: want CMD [%q, \"healthcheck\"] (no shell or curl in the image)", in.line, in.args, binary)
+			}
+			if !strings.Contains(readFile(t, filepath.Join(repoRoot, "cmd", "flowrunner", "main.go")), `{"healthcheck",`) {
+				errorf("Dockerfile:%d: HEALTHCHECK runs flowrunner healthcheck, which cmd/flowrunner/main.go does not list", in.line)
+			}
 		}
 	}
 	cmdErrorf := func(format string, a ...any) { errorf("Dockerfile: CMD: %s", fmt.Sprintf(format, a...)) }

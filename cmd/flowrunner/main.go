@@ -34,6 +34,7 @@ func commands() []command {
 		{"serve", "serve flows to Asterisk over ARI", runServe},
 		{"sim-server", "run the ARI simulator as a server, to run serve against", runSimServer},
 		{"bench", "measure flowrunner under load against the ARI simulator (or an Asterisk)", runBench},
+		{"healthcheck", "ask a running serve whether it is ready (for container health checks)", runHealthcheck},
 		{"schema", "print the flow JSON Schema (for editors and CI)", runSchema},
 	}
 }
