@@ -6,8 +6,8 @@ import "sync/atomic"
 // action would grow its stack through net/http on every request (a tenth of
 // a request's CPU time); a worker that has grown it once keeps it.
 type runner struct {
-	jobs chan func()   // unbuffered: a send succeeds only to an idle worker
-	stop chan struct{} // closed by Engine.Close: idle workers exit
+	jobs    chan func()   // unbuffered: a send succeeds only to an idle worker
+	stop    chan struct{} // closed by Engine.Close: idle workers exit
 	idle    atomic.Int32
 	started atomic.Int64 // workers started, ever
 }
