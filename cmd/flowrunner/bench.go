@@ -38,7 +38,7 @@ line (see docs/performance.md). Exit status 1 if any call failed.`
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
-	flowFile := fs.String("flow", "", "flow file the calls run (default: the built-in hello-world)")
+	flowFile := fs.String("flow", "", "flow file the calls run (default: the built-in hello-world); flows it calls with call: are not loaded")
 	calls := fs.Int("calls", 10000, "calls to place (0: until --duration)")
 	rate := rateFlag(1000)
 	fs.Var(&rate, "rate", "new calls per second: `R` or R/s, e.g. 1000/s (0: as fast as --concurrency allows)")
