@@ -264,27 +264,41 @@ func (r *wireReader) stringList(dst *[]string) bool {
 	if r.peek() != '[' {
 		return r.mismatch()
 	}
-	if r.depth++; r.depth > maxDepth {
-		return r.bad(errSyntax)
-	}
-	r.pos++
 	out := (*dst)[:0]
 	if out == nil {
 		out = []string{}
 	}
-	r.space()
-	if r.peek() == ']' {
-		r.pos++
-		r.depth--
-		*dst = out
-		return true
-	}
-	for {
+	ok := r.array(func(r *wireReader) bool {
 		var s string
 		if !r.str(&s) {
 			return false
 		}
 		out = append(out, s)
+		return true
+	})
+	if ok {
+		*dst = out
+	}
+	return ok
+}
+
+// array reads an array, calling elem for each element with the reader at
+// it; elem must consume the element.
+func (r *wireReader) array(elem func(r *wireReader) bool) bool {
+	if r.depth++; r.depth > maxDepth {
+		return r.bad(errSyntax)
+	}
+	r.pos++ // the '['
+	r.space()
+	if r.peek() == ']' {
+		r.pos++
+		r.depth--
+		return true
+	}
+	for {
+		if !elem(r) {
+			return false
+		}
 		r.space()
 		switch r.peek() {
 		case ',':
@@ -292,7 +306,6 @@ func (r *wireReader) stringList(dst *[]string) bool {
 		case ']':
 			r.pos++
 			r.depth--
-			*dst = out
 			return true
 		default:
 			return r.bad(errSyntax)
@@ -361,32 +374,7 @@ func (r *wireReader) skip() bool {
 	case c == '{':
 		return r.object(func(r *wireReader, _ []byte) bool { return r.skip() })
 	case c == '[':
-		if r.depth++; r.depth > maxDepth {
-			return r.bad(errSyntax)
-		}
-		r.pos++
-		r.space()
-		if r.peek() == ']' {
-			r.pos++
-			r.depth--
-			return true
-		}
-		for {
-			if !r.skip() {
-				return false
-			}
-			r.space()
-			switch r.peek() {
-			case ',':
-				r.pos++
-			case ']':
-				r.pos++
-				r.depth--
-				return true
-			default:
-				return r.bad(errSyntax)
-			}
-		}
+		return r.array(func(r *wireReader) bool { return r.skip() })
 	case c == '"':
 		_, _, ok := r.scanString()
 		return ok
