@@ -137,17 +137,20 @@ func (l *Load) run() {
 	}
 }
 
+// maxPerTick bounds the calls placed in one wake-up, so that even unpaced
+// placing looks at Stop and Duration often.
+const maxPerTick = 100
+
 // due is how many calls may be placed now, given placed so far.
 func (l *Load) due(placed int) int {
 	left := math.MaxInt
 	if l.spec.Calls > 0 {
 		left = l.spec.Calls - placed
 	}
-	if l.spec.Rate == 0 {
-		return left
+	if l.spec.Rate > 0 {
+		left = min(left, int(time.Since(l.start).Seconds()*l.spec.Rate)+1-placed)
 	}
-	want := int(time.Since(l.start).Seconds()*l.spec.Rate) + 1 - placed
-	return max(0, min(want, left))
+	return max(0, min(left, maxPerTick))
 }
 
 // capped reports whether Concurrency calls are live.

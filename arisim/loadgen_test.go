@@ -138,3 +138,18 @@ func TestLoadOverHTTP(t *testing.T) {
 		t.Errorf("DELETE: %d %s", st, body)
 	}
 }
+
+// TestLoadForADurationUnpaced: no rate, no cap, no count: placing goes as
+// fast as it can and still stops at the duration.
+func TestLoadForADurationUnpaced(t *testing.T) {
+	srv, _ := startMiniApp(t)
+	l, err := srv.StartLoad(LoadSpec{Call: CallSpec{App: testApp}, Duration: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := waitLoad(t, l)
+	t.Logf("%d calls placed in %.3fs", st.Placed, st.PlacingSeconds)
+	if st.Placed == 0 || st.Ended != st.Placed || st.PlacingSeconds > 5 {
+		t.Errorf("stats %+v, want calls placed for about 50ms, all ended", st)
+	}
+}

@@ -104,7 +104,10 @@ func (l *originateLoader) run(ctx context.Context, app string) {
 	}
 	placed := 0
 	for l.shape.calls == 0 || placed < l.shape.calls {
-		due := l.shape.calls - placed
+		due := maxPerTick
+		if l.shape.calls > 0 {
+			due = min(due, l.shape.calls-placed)
+		}
 		if l.shape.rate > 0 {
 			due = min(due, int(time.Since(l.begun).Seconds()*l.shape.rate)+1-placed)
 		}
@@ -138,8 +141,12 @@ func (l *originateLoader) run(ctx context.Context, app string) {
 	}
 }
 
-// loadTickInterval is how often the originating loader places the calls due.
-const loadTickInterval = 2 * time.Millisecond
+// loadTickInterval is how often the originating loader places the calls due,
+// at most maxPerTick at a time (so that it looks at its deadline often).
+const (
+	loadTickInterval = 2 * time.Millisecond
+	maxPerTick       = 100
+)
 
 func (l *originateLoader) stats(context.Context) (arisim.LoadStats, error) {
 	l.mu.Lock()

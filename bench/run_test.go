@@ -106,6 +106,15 @@ func TestRunOriginates(t *testing.T) {
 	if sim.Live() != 0 {
 		t.Errorf("%d calls left on the server", sim.Live())
 	}
+	// Placing for a duration rather than a number of calls.
+	rep, err = Run(context.Background(), Options{ARIURL: hs.URL + "/ari", ARIUser: "u", ARIPassword: "p",
+		OriginateEndpoint: "Local/s@default", Duration: 100 * time.Millisecond, Rate: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Runs[0]; r.Placed < 5 || r.Completed != r.Placed || r.Errors != 0 {
+		t.Errorf("originating for 100ms at 100/s: %+v", r)
+	}
 }
 
 func TestOptionsCheck(t *testing.T) {
