@@ -58,26 +58,7 @@ func TestConfigBad(t *testing.T) {
 			if diags.HasErrors() != (cfg == nil) {
 				t.Errorf("config %v with diagnostics:\n%s", cfg, diags.Error())
 			}
-			used := make([]bool, len(diags))
-			for _, w := range wants {
-				found := false
-				for i, d := range diags {
-					if d.Pos == w.pos && strings.Contains(d.Error(), w.text) {
-						used[i], found = true, true
-					}
-				}
-				if !found {
-					t.Errorf("missing %d:%d: %s", w.pos.Line, w.pos.Col, w.text)
-				}
-			}
-			for i, d := range diags {
-				if d.File != path {
-					t.Errorf("diagnostic names file %q, want %q", d.File, path)
-				}
-				if !used[i] {
-					t.Errorf("unexpected diagnostic: %s", d.Error())
-				}
-			}
+			checkWants(t, path, diags, wants, nil)
 		})
 	}
 }
